@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/**
+ * Herd's command-line entry point.
+ *   herd server                      standalone server on 127.0.0.1:2181, data under ./data
+ *   herd server --config zoo.cfg     the same, configured by a ZooKeeper zoo.cfg
+ */
+import { consoleLogger, type LogLevel } from "../base/logger.js";
+import { ConfigError, defaultServerConfig, loadServerConfig, type ServerConfig } from "../config/server-config.js";
+import { StandaloneServer } from "../runtime/standalone-server.js";
+
+const USAGE = `usage: herd server [--config zoo.cfg] [--log-level debug|info|warn|error]
+  Starts a standalone Herd server. Without --config it listens on 127.0.0.1:2181 with data under ./data.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command !== "server") {
+    process.stderr.write(USAGE + "\n");
+    return command === undefined || command === "--help" || command === "-h" ? 0 : 64;
+  }
+  let configFile: string | null = null;
+  let level: LogLevel = (process.env.HERD_LOG_LEVEL as LogLevel | undefined) ?? "info";
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === "--config" || arg === "-c") configFile = rest[++i] ?? null;
+    else if (arg.startsWith("--config=")) configFile = arg.slice("--config=".length);
+    else if (arg === "--log-level") level = rest[++i] as LogLevel;
+    else {
+      process.stderr.write(`unknown argument ${arg}\n${USAGE}\n`);
+      return 64;
+    }
+  }
+  const logger = consoleLogger(level);
+  let config: ServerConfig;
+  try {
+    config = configFile === null ? defaultServerConfig() : loadServerConfig(configFile);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`herd: bad configuration: ${e.message}\n`);
+      return 78;
+    }
+    throw e;
+  }
+  for (const key of config.unknownKeys) logger.warn(`unknown configuration key '${key}' ignored`);
+  for (const warning of config.warnings) logger.warn(warning);
+  if (config.servers.size > 1) logger.warn("server.N entries found: ensemble mode is not available yet; running standalone");
+
+  const server = await StandaloneServer.start(config, logger);
+  process.stdout.write(`Herd serving standalone on ${config.clientPortAddress}:${server.port}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info(`${signal} received, shutting down`);
+      server.close().then(resolve, resolve);
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`herd: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

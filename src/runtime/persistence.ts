@@ -1,0 +1,121 @@
+/**
+ * Durable state of a standalone server: the txn log (every write fsynced before it is applied) and periodic
+ * fuzzy snapshots. Recovery = newest valid snapshot + replay of every logged txn after it.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Logger } from "../base/logger.js";
+import type { ServerConfig } from "../config/server-config.js";
+import { SnapshotStore, TxnLog, purgeOldFiles } from "../storage/index.js";
+import type { DataTree } from "../tree/data-tree.js";
+import { restoreSnapshot, serializeSnapshot, type SnapshotSession } from "../tree/snapshot-codec.js";
+import { decodeTxn, encodeTxn, type Txn } from "../tree/txn.js";
+import { assert } from "../base/assert.js";
+
+export class Persistence {
+  private snapshotInProgress: Promise<void> | null = null;
+  private snapshotThreshold: number;
+  private readonly snapDir: string;
+  private readonly logDir: string;
+
+  private constructor(
+    private readonly config: ServerConfig,
+    private readonly logger: Logger,
+    private readonly log: TxnLog,
+    private readonly snapshots: SnapshotStore,
+  ) {
+    this.snapDir = path.join(config.dataDir, "version-2");
+    this.logDir = path.join(config.dataLogDir, "version-2");
+    this.snapshotThreshold = this.randomThreshold();
+  }
+
+  static async open(config: ServerConfig, logger: Logger): Promise<Persistence> {
+    const snapDir = path.join(config.dataDir, "version-2");
+    const logDir = path.join(config.dataLogDir, "version-2");
+    const log = await TxnLog.open(logDir, { logger });
+    const snapshots = new SnapshotStore(snapDir, { logger });
+    return new Persistence(config, logger, log, snapshots);
+  }
+
+  /** Like ZooKeeper, snapshot somewhere in [snapCount/2+1, snapCount] so servers do not snapshot in step. */
+  private randomThreshold(): number {
+    const half = Math.floor(this.config.snapCount / 2);
+    return half + 1 + Math.floor(Math.random() * Math.max(1, this.config.snapCount - half));
+  }
+
+  /** Loads the newest snapshot and replays the log into the tree; returns the sessions alive at the end. */
+  recover(tree: DataTree): SnapshotSession[] {
+    const sessions = new Map<bigint, number>();
+    const snapshot = this.snapshots.loadNewest();
+    let fromZxid = 0n;
+    if (snapshot !== null) {
+      const restored = restoreSnapshot(snapshot.data, tree);
+      for (const s of restored.sessions) sessions.set(s.id, s.timeoutMs);
+      fromZxid = snapshot.zxid;
+      this.logger.info(`loaded snapshot 0x${snapshot.zxid.toString(16)}`);
+    }
+    let replayed = 0;
+    for (const logged of this.log.readAfter(fromZxid)) {
+      const txn = decodeTxn(logged.payload);
+      assert(txn.header.zxid === logged.zxid, `log record 0x${logged.zxid.toString(16)} holds txn 0x${txn.header.zxid.toString(16)}`);
+      replayTxn(tree, txn, sessions);
+      replayed++;
+    }
+    const logZxid = this.log.lastZxid();
+    if (logZxid > tree.lastProcessedZxid) tree.lastProcessedZxid = logZxid;
+    this.logger.info(`recovered to zxid 0x${tree.lastProcessedZxid.toString(16)} (${replayed} txns replayed, ${sessions.size} sessions)`);
+    return [...sessions].map(([id, timeoutMs]) => ({ id, timeoutMs }));
+  }
+
+  append(txn: Txn): Promise<void> {
+    return this.log.append(txn.header.zxid, encodeTxn(txn));
+  }
+
+  /** Starts a fuzzy snapshot once enough txns went into the current log file. */
+  afterApply(tree: DataTree, sessions: () => SnapshotSession[]): void {
+    if (this.snapshotInProgress !== null || this.log.txnsSinceRoll() < this.snapshotThreshold) return;
+    this.snapshotThreshold = this.randomThreshold();
+    this.log.roll();
+    const zxid = tree.lastProcessedZxid;
+    const started = Date.now();
+    this.snapshotInProgress = this.snapshots
+      .write(zxid, serializeSnapshot(tree, sessions()))
+      .then(
+        () => this.logger.info(`snapshot 0x${zxid.toString(16)} written in ${Date.now() - started} ms`),
+        (e: Error) => this.logger.error(`snapshot 0x${zxid.toString(16)} failed: ${e.message}`),
+      )
+      .finally(() => {
+        this.snapshotInProgress = null;
+      });
+  }
+
+  purge(): void {
+    const removed = purgeOldFiles(this.snapDir, this.logDir, this.config.autopurgeSnapRetainCount);
+    if (removed.length > 0) this.logger.info(`purged ${removed.length} old snapshot/log files`);
+  }
+
+  sizes(): { dataDirBytes: number; logDirBytes: number } {
+    return { dataDirBytes: dirBytes(this.snapDir), logDirBytes: dirBytes(this.logDir) };
+  }
+
+  async close(): Promise<void> {
+    await this.snapshotInProgress;
+    await this.log.close();
+  }
+}
+
+function replayTxn(tree: DataTree, txn: Txn, sessions: Map<bigint, number>): void {
+  if (txn.body.type === "createSession") sessions.set(txn.header.sessionId, txn.body.timeoutMs);
+  if (txn.body.type === "closeSession") sessions.delete(txn.header.sessionId);
+  tree.applyTxn(txn.header, txn.body);
+}
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  try {
+    for (const name of fs.readdirSync(dir)) total += fs.statSync(path.join(dir, name)).size;
+  } catch {
+    return 0;
+  }
+  return total;
+}

@@ -1,0 +1,539 @@
+/**
+ * The standalone Herd server: accepts client connections and runs ZooKeeper's standalone pipeline
+ * (prep → log + fsync → apply → reply). Every write becomes a txn with the next zxid, is validated against the
+ * outstanding changes, appended to the txn log (group commit), and applied to the tree strictly in zxid order
+ * once durable; applying fires watches before the reply of the write and of anything queued behind it.
+ */
+import * as net from "node:net";
+import * as path from "node:path";
+import { ByteReader, ByteWriter, DecodeError } from "../base/bytes.js";
+import type { Logger } from "../base/logger.js";
+import { Err, OpCode, Xid, ZkError, opName } from "../jute/codes.js";
+import { FrameTooLargeError } from "../jute/frame.js";
+import { readConnectRequest, readRequest, writeConnectResponse, UnknownOpError, type ConnectRequest, type Request } from "../jute/records.js";
+import { isWriteRequest, MultiFailure, Preparer, type WriteRequest } from "../pipeline/prep.js";
+import { PendingChanges } from "../pipeline/pending-changes.js";
+import { ReadProcessor, type ReadRequest } from "../pipeline/reads.js";
+import { replyFrame } from "../pipeline/replies.js";
+import { digestId, normalizeClientAddress } from "../tree/acl.js";
+import { DataTree, ttlOf } from "../tree/data-tree.js";
+import type { Txn, TxnBody } from "../tree/txn.js";
+import { SessionTracker, sessionPassword } from "../sessions/session-tracker.js";
+import { WatchManager } from "../watches/watch-manager.js";
+import type { ServerConfig } from "../config/server-config.js";
+import { Connection } from "./connection.js";
+import { Persistence } from "./persistence.js";
+import { applyTxn, buildWriteReply, type WriteOrigin } from "./write-replies.js";
+import { FOUR_LETTER_WORDS, runFourLetterWord } from "../admin/four-letter-words.js";
+import { ServerStats } from "./server-stats.js";
+
+/** A write on its way to the tree: prepared, being logged, applied in zxid order once durable. */
+interface InflightWrite {
+  txn: Txn | null; // null: a sync barrier, nothing to log
+  durable: boolean;
+  origin: WriteOrigin | null;
+  onApplied?: () => void;
+}
+
+export const SERVER_ID = 1n;
+
+export class StandaloneServer {
+  readonly tree = new DataTree();
+  readonly watches = new WatchManager();
+  readonly sessions: SessionTracker;
+  readonly stats = new ServerStats();
+  readonly connections = new Set<Connection>();
+  private readonly sessionConnections = new Map<bigint, Connection>();
+  private readonly pending = new PendingChanges(this.tree);
+  private readonly preparer: Preparer;
+  private readonly reads: ReadProcessor;
+  private readonly inflight: InflightWrite[] = [];
+  private lastAssignedZxid = 0n;
+  private nextConnectionId = 1;
+  private netServer: net.Server | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private persistence!: Persistence;
+  private stopping = false;
+  readonly startedMs = Date.now();
+
+  private constructor(readonly config: ServerConfig, readonly logger: Logger) {
+    this.sessions = new SessionTracker(config.tickTimeMs, SERVER_ID, Date.now());
+    this.preparer = new Preparer({ extendedTypesEnabled: config.extendedTypesEnabled, skipACL: config.skipACL });
+    this.reads = new ReadProcessor(this.tree, this.watches);
+  }
+
+  static async start(config: ServerConfig, logger: Logger): Promise<StandaloneServer> {
+    const server = new StandaloneServer(config, logger);
+    server.persistence = await Persistence.open(config, logger);
+    const restoredSessions = server.persistence.recover(server.tree);
+    for (const s of restoredSessions) server.sessions.add(s.id, s.timeoutMs, Date.now());
+    server.lastAssignedZxid = server.tree.lastProcessedZxid;
+    await server.listen();
+    server.startTimers();
+    return server;
+  }
+
+  get port(): number {
+    const addr = this.netServer?.address();
+    return typeof addr === "object" && addr !== null ? addr.port : this.config.clientPort;
+  }
+
+  get lastZxid(): bigint {
+    return this.tree.lastProcessedZxid;
+  }
+
+  get outstandingRequests(): number {
+    return this.inflight.length;
+  }
+
+  private listen(): Promise<void> {
+    const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.netServer = server;
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.config.clientPort, this.config.clientPortAddress, () => {
+        server.off("error", reject);
+        server.on("error", (e) => this.logger.error(`client port: ${e.message}`));
+        resolve();
+      });
+    });
+  }
+
+  private startTimers(): void {
+    const tick = setInterval(() => this.expireSessions(), this.config.tickTimeMs);
+    const reaper = setInterval(() => this.reapContainers(), this.config.containerCheckIntervalMs);
+    this.timers.push(tick, reaper);
+    const purgeHours = this.config.autopurgePurgeIntervalHours;
+    if (purgeHours > 0) {
+      this.timers.push(setInterval(() => this.persistence.purge(), purgeHours * 3600_000));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const c of this.connections) c.destroy();
+    await new Promise<void>((resolve) => (this.netServer ? this.netServer.close(() => resolve()) : resolve()));
+    await this.persistence.close();
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  private accept(socket: net.Socket): void {
+    const address = normalizeClientAddress(socket.remoteAddress);
+    if (this.config.maxClientCnxns > 0 && this.connectionsFrom(address) >= this.config.maxClientCnxns) {
+      this.logger.warn(`too many connections from ${address} (max ${this.config.maxClientCnxns})`);
+      socket.destroy();
+      return;
+    }
+    const conn = new Connection(this.nextConnectionId++, socket, this.config.juteMaxBufferBytes, address);
+    this.connections.add(conn);
+    socket.on("data", (chunk) => this.onData(conn, chunk));
+    socket.on("error", () => {});
+    socket.on("close", () => this.onClose(conn));
+  }
+
+  private connectionsFrom(address: string): number {
+    let n = 0;
+    for (const c of this.connections) if (c.remoteAddress === address) n++;
+    return n;
+  }
+
+  private onClose(conn: Connection): void {
+    conn.state = "closed";
+    this.connections.delete(conn);
+    this.watches.removeWatcher(conn);
+    if (conn.sessionId !== 0n && this.sessionConnections.get(conn.sessionId) === conn) {
+      this.sessionConnections.delete(conn.sessionId);
+    }
+  }
+
+  private onData(conn: Connection, chunk: Buffer): void {
+    if (conn.state === "closed") return;
+    conn.decoder.push(chunk);
+    if (conn.state === "new" && this.tryFourLetterWord(conn)) return;
+    this.processFrames(conn);
+  }
+
+  /** A brand-new connection whose first 4 bytes spell a known command is a four-letter word, not a session. */
+  private tryFourLetterWord(conn: Connection): boolean {
+    const head = conn.decoder.peek(4);
+    if (head === null) return false;
+    const word = head.toString("latin1");
+    if (!FOUR_LETTER_WORDS.has(word)) return false;
+    conn.state = "closed";
+    const text = runFourLetterWord(word, this);
+    conn.socket.end(text, () => conn.socket.destroy());
+    return true;
+  }
+
+  private processFrames(conn: Connection): void {
+    try {
+      while (conn.state === "new" || conn.state === "open") {
+        const frame = conn.decoder.next();
+        if (frame === null) return;
+        conn.packetsReceived++;
+        this.stats.packetsReceived++;
+        if (conn.state === "new") this.handleConnect(conn, frame);
+        else this.handleRequest(conn, frame);
+      }
+    } catch (e) {
+      if (e instanceof FrameTooLargeError) {
+        this.logger.warn(`closing connection from ${conn.remoteAddress}: ${e.message}`);
+        conn.destroy();
+        return;
+      }
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- handshake
+
+  private handleConnect(conn: Connection, frame: Buffer): void {
+    let req: ConnectRequest;
+    try {
+      req = readConnectRequest(new ByteReader(frame));
+    } catch {
+      conn.destroy();
+      return;
+    }
+    if (req.lastZxidSeen > this.tree.lastProcessedZxid) {
+      this.logger.warn(`refusing session from ${conn.remoteAddress}: it has seen zxid 0x${req.lastZxidSeen.toString(16)}, ours is 0x${this.tree.lastProcessedZxid.toString(16)}`);
+      conn.destroy();
+      return;
+    }
+    const timeoutMs = Math.min(Math.max(req.timeOutMs, this.config.minSessionTimeoutMs), this.config.maxSessionTimeoutMs);
+    conn.state = "handshaking";
+    if (req.sessionId === 0n) this.createSession(conn, req, timeoutMs);
+    else this.reattachSession(conn, req, timeoutMs);
+  }
+
+  private createSession(conn: Connection, req: ConnectRequest, timeoutMs: number): void {
+    const sessionId = this.sessions.allocateId();
+    this.submit(sessionId, 0, { type: "createSession", timeoutMs }, null, () => {
+      this.sessions.add(sessionId, timeoutMs, Date.now());
+      this.openSession(conn, req, sessionId, timeoutMs);
+    });
+  }
+
+  private reattachSession(conn: Connection, req: ConnectRequest, timeoutMs: number): void {
+    const previous = this.sessionConnections.get(req.sessionId);
+    if (previous !== undefined && previous !== conn) {
+      this.sessionConnections.delete(req.sessionId);
+      previous.destroy();
+    }
+    const session = this.sessions.get(req.sessionId);
+    const valid = session !== undefined && !session.closing && sessionPassword(req.sessionId).equals(req.passwd);
+    if (!valid) {
+      const w = new ByteWriter(48);
+      const at = w.beginFrame();
+      writeConnectResponse(w, { protocolVersion: 0, timeOutMs: 0, sessionId: 0n, passwd: Buffer.alloc(16), readOnly: req.readOnly === undefined ? undefined : false });
+      w.endFrame(at);
+      conn.sendNow(w.toBuffer());
+      conn.closeAfterFlush();
+      return;
+    }
+    this.sessions.setTimeout(req.sessionId, timeoutMs, Date.now());
+    this.openSession(conn, req, req.sessionId, timeoutMs);
+  }
+
+  private openSession(conn: Connection, req: ConnectRequest, sessionId: bigint, timeoutMs: number): void {
+    if (conn.state === "closed") return;
+    conn.sessionId = sessionId;
+    conn.timeoutMs = timeoutMs;
+    this.sessionConnections.set(sessionId, conn);
+    const w = new ByteWriter(48);
+    const at = w.beginFrame();
+    writeConnectResponse(w, {
+      protocolVersion: 0,
+      timeOutMs: timeoutMs,
+      sessionId,
+      passwd: sessionPassword(sessionId),
+      readOnly: req.readOnly === undefined ? undefined : false,
+    });
+    w.endFrame(at);
+    conn.sendNow(w.toBuffer());
+    conn.state = "open";
+    this.processFrames(conn); // requests pipelined behind the ConnectRequest
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  private handleRequest(conn: Connection, frame: Buffer): void {
+    const r = new ByteReader(frame);
+    let xid: number;
+    let type: number;
+    try {
+      xid = r.int32();
+      type = r.int32();
+    } catch {
+      conn.destroy();
+      return;
+    }
+    this.sessions.touch(conn.sessionId, Date.now());
+    conn.lastCxid = xid;
+    let req: Request;
+    try {
+      req = readRequest(type, r);
+      if (req.op === "multi" || req.op === "multiRead") validateMultiOps(req.op, req.ops);
+    } catch (e) {
+      if (e instanceof UnknownOpError || type === OpCode.notification) return this.unimplemented(conn, xid);
+      if (e instanceof DecodeError || e instanceof ZkError) {
+        const code = e instanceof ZkError ? e.code : Err.MarshallingError;
+        conn.enqueueRead(() => replyFrame(xid, this.lastZxid, code));
+        return;
+      }
+      throw e;
+    }
+    conn.lastOp = shortOpName(type);
+    this.dispatch(conn, xid, req);
+  }
+
+  private unimplemented(conn: Connection, xid: number): void {
+    conn.enqueueRead(() => replyFrame(xid, -1n, Err.Unimplemented), () => conn.closeAfterFlush());
+  }
+
+  private dispatch(conn: Connection, xid: number, req: Request): void {
+    const started = Date.now();
+    switch (req.op) {
+      case "ping":
+        conn.enqueueRead(() => replyFrame(Xid.ping, this.lastZxid, 0));
+        return;
+      case "auth":
+        this.handleAuth(conn, xid, req);
+        return;
+      case "closeSession":
+        this.closeSession(conn.sessionId, { conn, xid, req, startedMs: started });
+        return;
+      case "sync": {
+        const done = conn.enqueueWrite();
+        const path = req.path;
+        this.inflight.push({ txn: null, durable: true, origin: null, onApplied: () => done(replyFrame(xid, this.lastZxid, 0, (w) => void w.ustring(path))) });
+        this.applyDurable();
+        return;
+      }
+      case "check":
+        return this.unimplemented(conn, xid);
+      case "sasl":
+        return this.unimplemented(conn, xid);
+      case "reconfig":
+        conn.enqueueRead(() => replyFrame(xid, this.lastZxid, Err.ReconfigDisabled));
+        return;
+      case "whoAmI":
+        conn.enqueueRead(() =>
+          replyFrame(xid, this.lastZxid, 0, (w) => {
+            const ids = conn.isSuper ? [{ scheme: "super", id: "" }, ...conn.ids] : conn.ids;
+            w.vector(ids, (x, id) => void x.ustring(id.scheme).ustring(id.id));
+          }),
+        );
+        return;
+      default:
+        break;
+    }
+    if (isWriteRequest(req)) {
+      this.submitClientWrite(conn, xid, req, started);
+      return;
+    }
+    const readReq = req as ReadRequest;
+    conn.enqueueRead(() => this.executeRead(conn, xid, readReq, started));
+  }
+
+  private executeRead(conn: Connection, xid: number, req: ReadRequest, startedMs: number): Buffer {
+    let frame: Buffer;
+    try {
+      const body = this.reads.execute(req, { sessionId: conn.sessionId, auth: conn, watcher: conn, skipACL: this.config.skipACL });
+      frame = replyFrame(xid, this.lastZxid, 0, body);
+    } catch (e) {
+      if (!(e instanceof ZkError)) throw e;
+      frame = replyFrame(xid, this.lastZxid, e.code);
+    }
+    this.recordLatency(conn, startedMs);
+    return frame;
+  }
+
+  private recordLatency(conn: Connection, startedMs: number): void {
+    const ms = Date.now() - startedMs;
+    conn.lastLatencyMs = ms;
+    conn.lastZxid = this.lastZxid;
+    this.stats.recordLatency(ms);
+  }
+
+  private handleAuth(conn: Connection, xid: number, req: Extract<Request, { op: "auth" }>): void {
+    let ok = true;
+    if (req.scheme === "digest") {
+      const id = digestId(req.auth.toString("utf8"));
+      if (!conn.ids.some((x) => x.scheme === "digest" && x.id === id)) conn.ids.push({ scheme: "digest", id });
+      if (this.config.superDigest !== null && id === this.config.superDigest) conn.isSuper = true;
+    } else if (req.scheme !== "ip") {
+      ok = false;
+    }
+    if (ok) {
+      conn.enqueueRead(() => replyFrame(Xid.auth, 0n, 0));
+    } else {
+      this.logger.warn(`auth with unknown scheme '${req.scheme}' from ${conn.remoteAddress}`);
+      conn.enqueueRead(() => replyFrame(Xid.auth, 0n, Err.AuthFailed), () => conn.closeAfterFlush());
+    }
+    void xid;
+  }
+
+  // ---------------------------------------------------------------- the write path
+
+  private submitClientWrite(conn: Connection, xid: number, req: WriteRequest, startedMs: number): void {
+    const session = this.sessions.get(conn.sessionId);
+    const zxid = ++this.lastAssignedZxid;
+    let body: TxnBody;
+    let multiCodes: number[] | null = null;
+    try {
+      body = this.preparer.prepare(
+        req,
+        { sessionId: conn.sessionId, auth: conn, sessionClosing: session === undefined || session.closing },
+        this.pending,
+        zxid,
+      );
+    } catch (e) {
+      if (e instanceof MultiFailure) {
+        multiCodes = e.codes;
+        body = { type: "error", err: e.codes.find((c) => c !== 0 && c !== Err.RuntimeInconsistency) ?? Err.SystemError };
+      } else if (e instanceof ZkError) {
+        body = { type: "error", err: e.code };
+      } else throw e;
+    }
+    const origin: WriteOrigin = { conn, xid, req, startedMs, multiCodes };
+    this.enqueueTxn({ header: { sessionId: conn.sessionId, cxid: xid, zxid, timeMs: Date.now() }, body }, origin);
+  }
+
+  /** Writes issued by the server itself (session creation/expiry, container reaping) share the zxid order. */
+  private submit(sessionId: bigint, cxid: number, body: TxnBody, origin: WriteOrigin | null, onApplied?: () => void): void {
+    const zxid = ++this.lastAssignedZxid;
+    this.enqueueTxn({ header: { sessionId, cxid, zxid, timeMs: Date.now() }, body }, origin, onApplied);
+  }
+
+  private enqueueTxn(txn: Txn, origin: WriteOrigin | null, onApplied?: () => void): void {
+    const entry: InflightWrite = { txn, durable: false, origin, onApplied };
+    if (origin !== null) origin.reply = origin.conn.enqueueWrite();
+    this.inflight.push(entry);
+    this.persistence.append(txn).then(
+      () => {
+        entry.durable = true;
+        this.applyDurable();
+      },
+      (e: Error) => this.fatal(`transaction log failed: ${e.message}`),
+    );
+  }
+
+  /** Applies durable writes from the head of the queue, in zxid order. */
+  private applyDurable(): void {
+    while (this.inflight.length > 0 && this.inflight[0].durable) {
+      const entry = this.inflight.shift()!;
+      if (entry.txn !== null) this.apply(entry.txn, entry.origin);
+      entry.onApplied?.();
+    }
+  }
+
+  private apply(txn: Txn, origin: WriteOrigin | null): void {
+    const results = applyTxn(this.tree, txn);
+    this.pending.applied(txn.header.zxid);
+    for (const change of results.changes) this.watches.trigger(change, txn.header.zxid);
+    if (txn.body.type === "closeSession") this.finishCloseSession(txn.header.sessionId);
+    if (origin !== null && origin.reply !== undefined) {
+      origin.reply(buildWriteReply(txn, origin, results));
+      this.recordLatency(origin.conn, origin.startedMs);
+    }
+    this.persistence.afterApply(this.tree, () => this.snapshotSessions());
+  }
+
+  private snapshotSessions(): { id: bigint; timeoutMs: number }[] {
+    return [...this.sessions.sessions.values()].filter((s) => !s.closing).map((s) => ({ id: s.id, timeoutMs: s.timeoutMs }));
+  }
+
+  private fatal(message: string): void {
+    this.logger.error(`${message}; shutting down to avoid acknowledging unsaved writes`);
+    void this.close().finally(() => process.exit(2));
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  private closeSession(sessionId: bigint, origin: WriteOrigin | null): void {
+    const session = this.sessions.get(sessionId);
+    if (session === undefined || session.closing) {
+      if (origin !== null) {
+        origin.conn.enqueueRead(() => replyFrame(origin.xid, this.lastZxid, 0), () => origin.conn.closeAfterFlush());
+      }
+      return;
+    }
+    this.sessions.markClosing(sessionId);
+    const zxid = ++this.lastAssignedZxid;
+    const candidates = new Set(this.tree.ephemerals.get(sessionId) ?? []);
+    for (const [path, rec] of this.pending.entries()) if (rec.state?.ephemeralOwner === sessionId) candidates.add(path);
+    const body = this.preparer.prepareCloseSession(sessionId, candidates, this.pending, zxid);
+    this.enqueueTxn({ header: { sessionId, cxid: origin?.xid ?? 0, zxid, timeMs: Date.now() }, body }, origin);
+  }
+
+  private finishCloseSession(sessionId: bigint): void {
+    this.sessions.remove(sessionId);
+    const conn = this.sessionConnections.get(sessionId);
+    if (conn === undefined) return;
+    this.sessionConnections.delete(sessionId);
+    // An explicit close gets its reply first (queued by apply); an expired one is just closed.
+    setImmediate(() => conn.closeAfterFlush());
+  }
+
+  private expireSessions(): void {
+    for (const s of this.sessions.expired(Date.now())) {
+      this.logger.info(`expiring session 0x${s.id.toString(16)}, timeout ${s.timeoutMs} ms`);
+      this.closeSession(s.id, null);
+    }
+  }
+
+  /** Deletes emptied containers and expired TTL nodes, as ZooKeeper's ContainerManager does. */
+  private reapContainers(): void {
+    const now = Date.now();
+    const perRun = Math.max(1, Math.floor((this.config.containerMaxPerMinute * this.config.containerCheckIntervalMs) / 60000));
+    const candidates: string[] = [];
+    for (const p of this.tree.containers) {
+      const node = this.tree.get(p);
+      if (node && node.numChildren === 0 && node.createCount > 0) candidates.push(p);
+    }
+    for (const p of this.tree.ttlNodes) {
+      const node = this.tree.get(p);
+      if (node && node.numChildren === 0 && now - node.mtime > Number(ttlOf(node.ephemeralOwner))) candidates.push(p);
+    }
+    for (const p of candidates.slice(0, perRun)) {
+      const zxid = this.lastAssignedZxid + 1n;
+      let body: TxnBody;
+      try {
+        body = this.preparer.prepareReap(p, this.pending, zxid);
+      } catch (e) {
+        if (e instanceof ZkError) continue;
+        throw e;
+      }
+      this.lastAssignedZxid = zxid;
+      this.enqueueTxn({ header: { sessionId: 0n, cxid: 0, zxid, timeMs: now }, body }, null);
+    }
+  }
+
+  /** The data directory the snapshots live in (for conf/dirs). */
+  get dataDirVersioned(): string {
+    return path.join(this.config.dataDir, "version-2");
+  }
+
+  persistenceSizes(): { dataDirBytes: number; logDirBytes: number } {
+    return this.persistence.sizes();
+  }
+}
+
+/** multi accepts only create/delete/setData/check; multiRead only getData/getChildren (else MarshallingError). */
+function validateMultiOps(kind: "multi" | "multiRead", ops: Request[]): void {
+  const allowed = kind === "multi" ? ["create", "delete", "setData", "check"] : ["getData", "getChildren"];
+  for (const op of ops) {
+    if (!allowed.includes(op.op)) throw new ZkError(Err.MarshallingError, `${op.op} inside ${kind}`);
+    if (op.op === "create" && (op.flags < 0 || op.flags > 6)) throw new ZkError(Err.MarshallingError, "bad create flags in multi");
+  }
+}
+
+/** The 4-letter op abbreviations ZooKeeper's cons output uses. */
+function shortOpName(type: number): string {
+  const name = opName(type) ?? "UNKNOWN";
+  return name.slice(0, 4).toUpperCase();
+}

@@ -1,0 +1,100 @@
+/**
+ * Applying a txn to the tree and turning the outcome into the client's reply. Stats are captured right after
+ * each (sub-)op applies, so a multi's create2 result shows the node as that op left it.
+ */
+import { OpCode } from "../jute/codes.js";
+import { writeMultiResponse, writeStat, type MultiResult, type Request, type Stat } from "../jute/records.js";
+import type { WriteRequest } from "../pipeline/prep.js";
+import { replyFrame } from "../pipeline/replies.js";
+import type { DataTree, TreeChange } from "../tree/data-tree.js";
+import type { Txn, TxnBody } from "../tree/txn.js";
+import type { Connection } from "./connection.js";
+
+/** Who asked for a write and where its reply goes. */
+export interface WriteOrigin {
+  conn: Connection;
+  xid: number;
+  req: WriteRequest | Extract<Request, { op: "closeSession" }>;
+  startedMs: number;
+  /** Set when a multi failed: the per-op codes to report. */
+  multiCodes?: number[] | null;
+  reply?: (frame: Buffer) => void;
+}
+
+export interface ApplyResult {
+  changes: TreeChange[];
+  /** Stat of the node each op touched, right after that op applied (undefined where not relevant). */
+  stats: (Stat | undefined)[];
+}
+
+export function applyTxn(tree: DataTree, txn: Txn): ApplyResult {
+  const changes: TreeChange[] = [];
+  const ops = txn.body.type === "multi" ? txn.body.ops : [txn.body];
+  const stats: (Stat | undefined)[] = [];
+  for (const op of ops) {
+    tree.applyTxn(txn.header, op, changes);
+    stats.push(statAfter(tree, op));
+  }
+  if (ops.length === 0) tree.applyTxn(txn.header, txn.body, changes); // an empty multi still moves the zxid
+  return { changes, stats };
+}
+
+function statAfter(tree: DataTree, op: TxnBody): Stat | undefined {
+  if (op.type !== "create" && op.type !== "setData" && op.type !== "setACL") return undefined;
+  const node = tree.get(op.path);
+  return node === undefined ? undefined : tree.statOf(node);
+}
+
+const EMPTY_STAT: Stat = { czxid: 0n, mzxid: 0n, ctime: 0n, mtime: 0n, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, dataLength: 0, numChildren: 0, pzxid: 0n };
+
+export function buildWriteReply(txn: Txn, origin: WriteOrigin, result: ApplyResult): Buffer {
+  const { xid } = origin;
+  const zxid = txn.header.zxid;
+  const body = txn.body;
+  if (body.type === "error") {
+    if (origin.multiCodes) {
+      const results: MultiResult[] = origin.multiCodes.map((err) => ({ type: OpCode.error, err }));
+      return replyFrame(xid, zxid, 0, (w) => writeMultiResponse(w, results));
+    }
+    return replyFrame(xid, zxid, body.err);
+  }
+  const req = origin.req;
+  const stat0 = result.stats[0] ?? EMPTY_STAT;
+  switch (req.op) {
+    case "create": {
+      const created = (body as Extract<TxnBody, { type: "create" }>).path;
+      if (req.opcode === OpCode.create) return replyFrame(xid, zxid, 0, (w) => void w.ustring(created));
+      return replyFrame(xid, zxid, 0, (w) => {
+        w.ustring(created);
+        writeStat(w, stat0);
+      });
+    }
+    case "setData":
+    case "setACL":
+      return replyFrame(xid, zxid, 0, (w) => writeStat(w, stat0));
+    case "multi": {
+      const ops = (body as Extract<TxnBody, { type: "multi" }>).ops;
+      const results = ops.map((op, i) => multiResult(req.ops[i], op, result.stats[i] ?? EMPTY_STAT));
+      return replyFrame(xid, zxid, 0, (w) => writeMultiResponse(w, results));
+    }
+    case "delete":
+    case "check":
+    case "closeSession":
+      return replyFrame(xid, zxid, 0);
+  }
+}
+
+function multiResult(req: Request, op: TxnBody, stat: Stat): MultiResult {
+  switch (op.type) {
+    case "create":
+      return req.op === "create" && req.opcode === OpCode.create
+        ? { type: OpCode.create, path: op.path }
+        : { type: OpCode.create2, path: op.path, stat };
+    case "delete":
+      return { type: OpCode.delete };
+    case "setData":
+      return { type: OpCode.setData, stat };
+    default:
+      return { type: OpCode.check };
+  }
+}

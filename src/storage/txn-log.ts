@@ -1,0 +1,231 @@
+// The durable transaction log: appends opaque payloads keyed by zxid, with group commit (one write + one
+// fdatasync per batch of appends), and replays them at start-up. Byte format: log-format.ts; start-up
+// validation and torn-tail repair: log-recovery.ts.
+//
+// Seams that lose data elsewhere, and what we do about them:
+// - a new file is created with 'wx' (never reuses a name), and its first batch is acknowledged only after the
+//   directory is fsynced, so an acknowledged txn never lives in a file whose name could vanish in a crash;
+// - roll() only marks the next append; a crash between roll and that append leaves nothing on disk;
+// - after a restart appends always go to a new file, so a repaired file is never written again;
+// - a failed write or fdatasync poisons the log: the page cache state is unknown, retrying could acknowledge
+//   data that is not on disk, so every later append is rejected and the owner must restart.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { LOG_PREFIX, zxidFileName } from './file-names.js';
+import { ensureDirSync, fsyncDir, totalBytes, writeFully } from './fs-durable.js';
+import { PAYLOAD_BYTES_MAX, RECORD_HEADER_BYTES, encodeLogHeader, encodeRecordHeader } from './log-format.js';
+import { type LogFileState, recoverLogDir } from './log-recovery.js';
+import { type Logger, consoleLogger } from './logger.js';
+import { recordsIn } from './log-scan.js';
+
+export { CorruptLogError } from './log-format.js';
+export type { Logger } from './logger.js';
+
+export interface LoggedTxn {
+  zxid: bigint;
+  payload: Buffer;
+}
+
+/** What one write + fdatasync carried; reported to TxnLogOptions.onBatch before the write starts. */
+export interface TxnBatch {
+  firstZxid: bigint;
+  lastZxid: bigint;
+  records: number;
+  bytes: number;
+}
+
+export interface TxnLogOptions {
+  logger?: Logger;
+  onBatch?: (batch: TxnBatch) => void;
+}
+
+/** A batch stops growing past this many bytes (it always holds at least one record). */
+export const BATCH_BYTES_MAX = 16 * 1024 * 1024;
+
+interface PendingAppend {
+  zxid: bigint;
+  buffers: [header: Buffer, payload: Buffer];
+  startsNewFile: boolean;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+interface OpenFile {
+  handle: fsp.FileHandle;
+  state: LogFileState;
+}
+
+export class TxnLog {
+  private readonly pending: PendingAppend[] = [];
+  private flushLoop: Promise<void> | null = null;
+  private current: OpenFile | null = null;
+  private rollRequested = true; // after start-up, appends go to a fresh file
+  private lastQueuedZxid: bigint;
+  private durableZxid: bigint;
+  private appendedSinceRoll = 0;
+  private failure: Error | null = null;
+  private closed = false;
+  private flushes = 0;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly files: LogFileState[],
+    private readonly options: TxnLogOptions,
+  ) {
+    const last = files.at(-1)?.lastZxid ?? 0n;
+    this.lastQueuedZxid = last;
+    this.durableZxid = last;
+  }
+
+  static async open(dir: string, opts: TxnLogOptions = {}): Promise<TxnLog> {
+    ensureDirSync(dir);
+    const files = recoverLogDir(dir, opts.logger ?? consoleLogger);
+    return new TxnLog(dir, files, opts);
+  }
+
+  /** Highest zxid durably in the log (0n if none). */
+  lastZxid(): bigint {
+    return this.durableZxid;
+  }
+
+  /** Number of write + fdatasync batches done so far (group commit makes this lower than the appends). */
+  get flushCount(): number {
+    return this.flushes;
+  }
+
+  txnsSinceRoll(): number {
+    return this.appendedSinceRoll;
+  }
+
+  /** The next append starts a new file named after its zxid. */
+  roll(): void {
+    this.rollRequested = true;
+    this.appendedSinceRoll = 0;
+  }
+
+  /**
+   * Resolves once the record is written and fdatasynced, together with all appends queued meanwhile.
+   * The payload is not copied: do not modify it until the promise settles.
+   */
+  append(zxid: bigint, payload: Buffer): Promise<void> {
+    assert(!this.closed, 'append after close');
+    assert(zxid > this.lastQueuedZxid, `append zxid ${hex(zxid)} not above ${hex(this.lastQueuedZxid)}`);
+    assert(payload.length <= PAYLOAD_BYTES_MAX, `payload of ${payload.length} bytes exceeds ${PAYLOAD_BYTES_MAX}`);
+    const buffers: PendingAppend['buffers'] = [encodeRecordHeader(zxid, payload), payload];
+    if (this.failure) return Promise.reject(this.failure);
+    const startsNewFile = this.rollRequested;
+    this.rollRequested = false;
+    this.lastQueuedZxid = zxid;
+    this.appendedSinceRoll++;
+    return new Promise((resolve, reject) => {
+      this.pending.push({ zxid, buffers, startsNewFile, resolve, reject });
+      this.flushLoop ??= this.flushUntilEmpty();
+    });
+  }
+
+  /**
+   * Every txn with zxid > afterZxid, in order, across all files; payloads are copies. Reads only what is
+   * durable, so it is safe while appends are in flight; files wholly at or below afterZxid are not opened.
+   */
+  *readAfter(afterZxid: bigint): Iterable<LoggedTxn> {
+    for (const [index, file] of this.files.entries()) {
+      const next = this.files[index + 1];
+      if (next !== undefined && next.startZxid <= afterZxid + 1n) continue; // all of its txns are <= afterZxid
+      const bytes = readPrefix(file.path, file.durableBytes);
+      for (const record of recordsIn(bytes, file.path)) {
+        if (record.zxid > afterZxid) yield { zxid: record.zxid, payload: Buffer.from(record.payload) };
+      }
+    }
+  }
+
+  /** Waits for queued appends, then closes the open file. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flushLoop;
+    await this.current?.handle.close();
+    this.current = null;
+  }
+
+  private async flushUntilEmpty(): Promise<void> {
+    // Appends issued in the same synchronous run as the first one join its batch.
+    await Promise.resolve();
+    try {
+      while (this.pending.length > 0) await this.flushBatch(this.takeBatch());
+    } finally {
+      this.flushLoop = null;
+    }
+  }
+
+  /** A prefix of the queue that goes to one file and stays under BATCH_BYTES_MAX. */
+  private takeBatch(): PendingAppend[] {
+    let bytes = recordBytes(this.pending[0]!);
+    let count = 1;
+    for (; count < this.pending.length; count++) {
+      const next = this.pending[count]!;
+      if (next.startsNewFile || bytes + recordBytes(next) > BATCH_BYTES_MAX) break;
+      bytes += recordBytes(next);
+    }
+    return this.pending.splice(0, count);
+  }
+
+  private async flushBatch(batch: PendingAppend[]): Promise<void> {
+    try {
+      if (this.failure) throw this.failure;
+      const first = batch[0]!;
+      const last = batch.at(-1)!;
+      const buffers = batch.flatMap((append) => append.buffers);
+      const bytes = totalBytes(buffers);
+      this.options.onBatch?.({ firstZxid: first.zxid, lastZxid: last.zxid, records: batch.length, bytes });
+      if (first.startsNewFile || this.current === null) await this.writeNewFile(first.zxid, buffers);
+      else await this.writeToCurrent(buffers);
+      this.current!.state.lastZxid = last.zxid;
+      this.durableZxid = last.zxid;
+      this.flushes++;
+      for (const append of batch) append.resolve();
+    } catch (error) {
+      this.failure ??= error instanceof Error ? error : new Error(String(error));
+      for (const append of batch) append.reject(this.failure);
+    }
+  }
+
+  private async writeToCurrent(buffers: Buffer[]): Promise<void> {
+    const { handle, state } = this.current!;
+    const written = await writeFully(handle, buffers, state.durableBytes);
+    await handle.datasync();
+    state.durableBytes += written;
+  }
+
+  private async writeNewFile(startZxid: bigint, buffers: Buffer[]): Promise<void> {
+    await this.current?.handle.close();
+    this.current = null;
+    const filePath = path.join(this.dir, zxidFileName(LOG_PREFIX, startZxid));
+    const handle = await fsp.open(filePath, 'wx');
+    try {
+      const written = await writeFully(handle, [encodeLogHeader(), ...buffers], 0);
+      await handle.datasync();
+      await fsyncDir(this.dir);
+      const state: LogFileState = { startZxid, path: filePath, durableBytes: written, lastZxid: null };
+      this.files.push(state);
+      this.current = { handle, state };
+    } catch (error) {
+      await handle.close().catch(() => undefined); // keep the write error, not a close error
+      throw error;
+    }
+  }
+}
+
+function hex(zxid: bigint): string {
+  return '0x' + zxid.toString(16);
+}
+
+function recordBytes(append: PendingAppend): number {
+  return RECORD_HEADER_BYTES + append.buffers[1].length;
+}
+
+function readPrefix(filePath: string, length: number): Buffer {
+  const bytes = fs.readFileSync(filePath);
+  assert(bytes.length >= length, `${filePath} is shorter (${bytes.length}) than its durable length ${length}`);
+  return bytes.subarray(0, length);
+}

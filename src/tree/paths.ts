@@ -1,0 +1,58 @@
+/**
+ * Znode path rules (shared/reference §5): what ZooKeeper's server accepts as a path, plus parent/name helpers.
+ */
+
+/** Why a path is invalid, or null if it is valid. `sequentialPrefix` allows a trailing "/" (the suffix follows). */
+export function pathProblem(path: string, sequentialPrefix = false): string | null {
+  if (path.length === 0) return "path must not be empty";
+  if (path[0] !== "/") return "path must start with /";
+  if (path.length === 1) return sequentialPrefix ? null : null;
+  const checked = sequentialPrefix ? path + "1" : path;
+  if (checked.endsWith("/")) return "path must not end with /";
+  let segmentStart = 1;
+  for (let i = 1; i <= checked.length; i++) {
+    const c = i < checked.length ? checked.charCodeAt(i) : 0x2f;
+    if (c === 0x2f) {
+      const segment = checked.slice(segmentStart, i);
+      if (segment.length === 0) return `empty node name at index ${i}`;
+      if (segment === "." || segment === "..") return `relative path segment '${segment}'`;
+      segmentStart = i + 1;
+      continue;
+    }
+    if (isForbiddenChar(c)) return `invalid character \\u${c.toString(16).padStart(4, "0")} at index ${i}`;
+  }
+  return null;
+}
+
+function isForbiddenChar(c: number): boolean {
+  return (
+    c === 0 ||
+    (c > 0 && c < 0x20) ||
+    (c >= 0x7f && c <= 0x9f) ||
+    (c >= 0xd800 && c <= 0xf8ff) ||
+    (c >= 0xfff0 && c <= 0xffff)
+  );
+}
+
+export function parentPath(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
+}
+
+export function nodeName(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+export function joinPath(parent: string, name: string): string {
+  return parent === "/" ? "/" + name : parent + "/" + name;
+}
+
+/** Java's String.format("%010d", n) for a 32-bit int: zero padded to 10 chars, a minus sign counts in the width. */
+export function sequenceSuffix(counter: number): string {
+  const n = counter | 0;
+  if (n < 0) return "-" + String(-n).padStart(9, "0");
+  return String(n).padStart(10, "0");
+}
+
+/** The built-in nodes that can never be deleted. */
+export const PROTECTED_PATHS: ReadonlySet<string> = new Set(["/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config"]);

@@ -67,10 +67,23 @@ export class StandaloneServer {
     server.persistence = await Persistence.open(config, logger);
     const restoredSessions = server.persistence.recover(server.tree);
     for (const s of restoredSessions) server.sessions.add(s.id, s.timeoutMs, Date.now());
+    server.adoptOrphanEphemerals();
     server.lastAssignedZxid = server.tree.lastProcessedZxid;
     await server.listen();
     server.startTimers();
     return server;
+  }
+
+  /**
+   * Ephemerals whose session is unknown after recovery (e.g. a crash before that session's close was logged)
+   * get a session with the minimum timeout, so they expire through a normal closeSession txn.
+   */
+  private adoptOrphanEphemerals(): void {
+    for (const owner of this.tree.ephemerals.keys()) {
+      if (this.sessions.get(owner) !== undefined) continue;
+      this.logger.warn(`ephemerals of unknown session 0x${owner.toString(16)}: expiring them`);
+      this.sessions.add(owner, this.config.minSessionTimeoutMs, Date.now());
+    }
   }
 
   get port(): number {
@@ -444,7 +457,8 @@ export class StandaloneServer {
   }
 
   private snapshotSessions(): { id: bigint; timeoutMs: number }[] {
-    return [...this.sessions.sessions.values()].filter((s) => !s.closing).map((s) => ({ id: s.id, timeoutMs: s.timeoutMs }));
+    // Closing sessions are included: until their closeSession txn is applied they still own their ephemerals.
+    return [...this.sessions.sessions.values()].map((s) => ({ id: s.id, timeoutMs: s.timeoutMs }));
   }
 
   private fatal(message: string): void {

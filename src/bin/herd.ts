@@ -44,7 +44,14 @@ async function main(argv: string[]): Promise<number> {
   for (const warning of config.warnings) logger.warn(warning);
   if (config.servers.size > 1) logger.warn("server.N entries found: ensemble mode is not available yet; running standalone");
 
-  const server = await StandaloneServer.start(config, logger);
+  let server: StandaloneServer;
+  try {
+    server = await StandaloneServer.start(config, logger);
+  } catch (e) {
+    // Corrupt storage, a taken port, an unwritable data dir: say what and where, and do not serve.
+    process.stderr.write(`herd: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
   process.stdout.write(`Herd serving standalone on ${config.clientPortAddress}:${server.port}\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -52,6 +52,7 @@ export class StandaloneServer {
   private nextConnectionId = 1;
   private netServer: net.Server | null = null;
   private timers: NodeJS.Timeout[] = [];
+  private expiryTimer: NodeJS.Timeout | null = null;
   private persistence!: Persistence;
   private stopping = false;
   readonly startedMs = Date.now();
@@ -113,9 +114,8 @@ export class StandaloneServer {
   }
 
   private startTimers(): void {
-    const tick = setInterval(() => this.expireSessions(), this.config.tickTimeMs);
-    const reaper = setInterval(() => this.reapContainers(), this.config.containerCheckIntervalMs);
-    this.timers.push(tick, reaper);
+    this.scheduleExpiryCheck();
+    this.timers.push(setInterval(() => this.reapContainers(), this.config.containerCheckIntervalMs));
     const purgeHours = this.config.autopurgePurgeIntervalHours;
     if (purgeHours > 0) {
       this.timers.push(setInterval(() => this.persistence.purge(), purgeHours * 3600_000));
@@ -126,6 +126,7 @@ export class StandaloneServer {
     if (this.stopping) return;
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
     for (const c of this.connections) c.destroy();
     await new Promise<void>((resolve) => (this.netServer ? this.netServer.close(() => resolve()) : resolve()));
     await this.persistence.close();
@@ -491,6 +492,18 @@ export class StandaloneServer {
     this.sessionConnections.delete(sessionId);
     // An explicit close gets its reply first (queued by apply); an expired one is just closed.
     setImmediate(() => conn.closeAfterFlush());
+  }
+
+  /** Expiry buckets sit on tick boundaries: check right after each boundary, so sessions expire on time. */
+  private scheduleExpiryCheck(): void {
+    if (this.stopping) return;
+    const tick = this.config.tickTimeMs;
+    const now = Date.now();
+    const delay = Math.ceil((now + 1) / tick) * tick - now + 1;
+    this.expiryTimer = setTimeout(() => {
+      this.expireSessions();
+      this.scheduleExpiryCheck();
+    }, delay);
   }
 
   private expireSessions(): void {

@@ -38,6 +38,20 @@ export function isWriteRequest(req: Request): req is WriteRequest {
 
 const TTL_MAX = (1n << 40n) - 1n;
 
+/**
+ * What ZooKeeper rejects for a whole multi before looking at any node (a MarshallingError in the reply
+ * header, still consuming a zxid): a sub-op that is not a write, and TTL flags on a plain create.
+ */
+function checkMultiOps(ops: readonly Request[]): void {
+  for (const op of ops) {
+    if (op.op !== "create" && op.op !== "delete" && op.op !== "setData" && op.op !== "check") {
+      throw new ZkError(Err.MarshallingError, `${op.op} inside multi`);
+    }
+    const ttlFlags = op.op === "create" && (op.flags === CreateFlag.PERSISTENT_WITH_TTL || op.flags === CreateFlag.PERSISTENT_SEQUENTIAL_WITH_TTL);
+    if (ttlFlags && op.op === "create" && op.opcode !== OpCode.createTTL) throw new ZkError(Err.MarshallingError, "TTL flags on a plain create in multi");
+  }
+}
+
 export class Preparer {
   constructor(private readonly opts: PrepOptions) {}
 
@@ -48,6 +62,7 @@ export class Preparer {
   }
 
   private prepareMulti(ops: WriteRequest[], ctx: PrepContext, view: NodeView, zxid: bigint): TxnBody {
+    checkMultiOps(ops);
     const scratch = new ScratchView(view);
     const bodies: TxnBody[] = [];
     for (let i = 0; i < ops.length; i++) {

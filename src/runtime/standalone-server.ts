@@ -290,7 +290,7 @@ export class StandaloneServer {
     let req: Request;
     try {
       req = readRequest(type, r);
-      if (req.op === "multi" || req.op === "multiRead") validateMultiOps(req.op, req.ops);
+      if (req.op === "multiRead") validateMultiReadOps(req.ops);
     } catch (e) {
       if (e instanceof UnknownOpError || type === OpCode.notification) return this.unimplemented(conn, xid);
       if (e instanceof DecodeError || e instanceof ZkError) {
@@ -337,8 +337,10 @@ export class StandaloneServer {
       case "whoAmI":
         conn.enqueueRead(() =>
           replyFrame(xid, this.lastZxid, 0, (w) => {
+            // A digest identity is reported by user name only, as ZooKeeper's provider does.
+            const user = (id: { scheme: string; id: string }) => (id.scheme === "digest" ? id.id.split(":", 1)[0] : id.id);
             const ids = conn.isSuper ? [{ scheme: "super", id: "" }, ...conn.ids] : conn.ids;
-            w.vector(ids, (x, id) => void x.ustring(id.scheme).ustring(id.id));
+            w.vector(ids, (x, id) => void x.ustring(id.scheme).ustring(user(id)));
           }),
         );
         return;
@@ -550,12 +552,10 @@ export class StandaloneServer {
   }
 }
 
-/** multi accepts only create/delete/setData/check; multiRead only getData/getChildren (else MarshallingError). */
-function validateMultiOps(kind: "multi" | "multiRead", ops: Request[]): void {
-  const allowed = kind === "multi" ? ["create", "delete", "setData", "check"] : ["getData", "getChildren"];
+/** multiRead accepts only getData/getChildren (else MarshallingError, answered like any read error). */
+function validateMultiReadOps(ops: Request[]): void {
   for (const op of ops) {
-    if (!allowed.includes(op.op)) throw new ZkError(Err.MarshallingError, `${op.op} inside ${kind}`);
-    if (op.op === "create" && (op.flags < 0 || op.flags > 6)) throw new ZkError(Err.MarshallingError, "bad create flags in multi");
+    if (op.op !== "getData" && op.op !== "getChildren") throw new ZkError(Err.MarshallingError, `${op.op} inside multiRead`);
   }
 }
 

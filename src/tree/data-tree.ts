@@ -6,7 +6,7 @@
 import { assert } from "../base/assert.js";
 import type { ACL, Stat } from "../jute/records.js";
 import { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from "./acl.js";
-import { nodeName, parentPath } from "./paths.js";
+import { joinPath, nodeName, parentPath } from "./paths.js";
 import type { TxnBody, TxnHeader } from "./txn.js";
 
 /** ephemeralOwner markers for non-session owners; clients always see 0 for these. */
@@ -156,7 +156,8 @@ export class DataTree {
     const parentName = parentPath(body.path);
     const parent = this.nodes.get(parentName);
     if (parent === undefined) return; // replay over a fuzzy snapshot: a later delete already covers this
-    if (parent.createCount < body.parentCreateCount) parent.createCount = body.parentCreateCount;
+    // Serial-number comparison: the counter is an int32 that may wrap; an older txn (replay) never lowers it.
+    if (((body.parentCreateCount - parent.createCount) | 0) > 0) parent.createCount = body.parentCreateCount;
     if (header.zxid > parent.pzxid) parent.pzxid = header.zxid;
     if (this.nodes.has(body.path)) return; // replay: the node is already in the snapshot
     const node = new ZNode(
@@ -191,7 +192,11 @@ export class DataTree {
   private deleteNode(path: string, zxid: bigint, changes: TreeChange[]): void {
     const node = this.nodes.get(path);
     if (node === undefined) return;
-    assert(node.numChildren === 0, `delete of ${path} with children`);
+    if (node.children !== null && node.children.size > 0) {
+      // Only during replay over a fuzzy snapshot (prep never deletes a parent): the children were created
+      // after this delete and later txns in the log re-create them, so drop the subtree and converge.
+      for (const name of [...node.children]) this.deleteNode(joinPath(path, name), zxid, changes);
+    }
     this.nodes.delete(path);
     const parentName = parentPath(path);
     const parent = this.nodes.get(parentName);

@@ -139,8 +139,8 @@ export class Preparer {
     const container = opcode === OpCode.createContainer;
     return {
       ephemeral: !container && (flags === CreateFlag.EPHEMERAL || flags === CreateFlag.EPHEMERAL_SEQUENTIAL),
+      // Observed on ZooKeeper 3.8: op 19 with a sequential flag makes a sequential container.
       sequential:
-        !container &&
         (flags === CreateFlag.PERSISTENT_SEQUENTIAL ||
           flags === CreateFlag.EPHEMERAL_SEQUENTIAL ||
           flags === CreateFlag.PERSISTENT_SEQUENTIAL_WITH_TTL),

@@ -295,7 +295,9 @@ export class StandaloneServer {
       if (e instanceof UnknownOpError || type === OpCode.notification) return this.unimplemented(conn, xid);
       if (e instanceof DecodeError || e instanceof ZkError) {
         const code = e instanceof ZkError ? e.code : Err.MarshallingError;
-        conn.enqueueRead(() => replyFrame(xid, this.lastZxid, code));
+        // An undecodable write still becomes an error txn and consumes a zxid, as in ZooKeeper.
+        if (WRITE_OPCODES.has(type)) this.submitErrorTxn(conn, xid, code);
+        else conn.enqueueRead(() => replyFrame(xid, this.lastZxid, code));
         return;
       }
       throw e;
@@ -417,6 +419,12 @@ export class StandaloneServer {
     }
     const origin: WriteOrigin = { conn, xid, req, startedMs, multiCodes };
     this.enqueueTxn({ header: { sessionId: conn.sessionId, cxid: xid, zxid, timeMs: Date.now() }, body }, origin);
+  }
+
+  private submitErrorTxn(conn: Connection, xid: number, err: number): void {
+    const zxid = ++this.lastAssignedZxid;
+    const origin: WriteOrigin = { conn, xid, req: { op: "delete", path: "", version: -1 }, startedMs: Date.now() };
+    this.enqueueTxn({ header: { sessionId: conn.sessionId, cxid: xid, zxid, timeMs: Date.now() }, body: { type: "error", err } }, origin);
   }
 
   /** Writes issued by the server itself (session creation/expiry, container reaping) share the zxid order. */
@@ -551,6 +559,10 @@ export class StandaloneServer {
     return this.persistence.sizes();
   }
 }
+
+const WRITE_OPCODES: ReadonlySet<number> = new Set([
+  OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTTL, OpCode.delete, OpCode.setData, OpCode.setACL, OpCode.multi,
+]);
 
 /** multiRead accepts only getData/getChildren (else MarshallingError, answered like any read error). */
 function validateMultiReadOps(ops: Request[]): void {

@@ -87,7 +87,9 @@ export function buildWriteReply(txn: Txn, origin: WriteOrigin, result: ApplyResu
 function multiResult(req: Request, op: TxnBody, stat: Stat): MultiResult {
   switch (op.type) {
     case "create":
-      return req.op === "create" && req.opcode === OpCode.create
+      // Observed on ZooKeeper 3.8: a create2 inside a multi answers like a plain create (path only);
+      // only container and TTL creates carry a Stat.
+      return req.op === "create" && (req.opcode === OpCode.create || req.opcode === OpCode.create2)
         ? { type: OpCode.create, path: op.path }
         : { type: OpCode.create2, path: op.path, stat };
     case "delete":

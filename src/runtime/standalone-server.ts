@@ -118,6 +118,8 @@ export class StandaloneServer {
     this.timers.push(setInterval(() => this.reapContainers(), this.config.containerCheckIntervalMs));
     const purgeHours = this.config.autopurgePurgeIntervalHours;
     if (purgeHours > 0) {
+      // Like ZooKeeper's purge task: once at start-up, then every purgeInterval hours.
+      this.persistence.purge();
       this.timers.push(setInterval(() => this.persistence.purge(), purgeHours * 3600_000));
     }
   }

@@ -80,3 +80,27 @@ function writeCfg(dataDir: string): string {
   fs.writeFileSync(cfgPath, `tickTime=2000\ndataDir=${dataDir}\nclientPort=0\nclientPortAddress=127.0.0.1\n`);
   return cfgPath;
 }
+
+test("autopurge keeps snapRetainCount snapshots and the logs they need", async () => {
+  let server = await startHerd({ cfg: { snapCount: "20" } });
+  servers.push(server);
+  const c = await connect(server);
+  for (let i = 0; i < 300; i++) assert.equal((await c.create(`/p${i}`, "x")).err, Err.OK);
+  c.destroy();
+  await server.stop();
+  const dir = path.join(server.dataDir, "version-2");
+  const snapshotsBefore = fs.readdirSync(dir).filter((f) => f.startsWith("snapshot.")).length;
+  assert.ok(snapshotsBefore > 3, `expected several snapshots, found ${snapshotsBefore}`);
+
+  server = await startHerd({ dataDir: server.dataDir, cfg: { snapCount: "20", "autopurge.purgeInterval": "1", "autopurge.snapRetainCount": "3" } });
+  servers.push(server);
+  const snapshotsAfter = fs.readdirSync(dir).filter((f) => f.startsWith("snapshot.")).length;
+  assert.equal(snapshotsAfter, 3);
+  await server.stop();
+  server = await server.restart();
+  servers.push(server);
+  const check = await connect(server);
+  const children = await check.getChildren("/");
+  assert.equal(children.value!.filter((n) => n.startsWith("p")).length, 300, "every node survives purge + restart");
+  check.destroy();
+});

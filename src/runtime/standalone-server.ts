@@ -518,6 +518,11 @@ export class StandaloneServer {
     }, delay);
   }
 
+  /** Expires a session at once (TestingServer, admin tools): the same path as a timeout. */
+  expireSession(sessionId: bigint): void {
+    this.closeSession(sessionId, null);
+  }
+
   private expireSessions(): void {
     for (const s of this.sessions.expired(Date.now())) {
       this.logger.info(`expiring session 0x${s.id.toString(16)}, timeout ${s.timeoutMs} ms`);

@@ -1,0 +1,2 @@
+/** `herd/testing`: servers for Node test suites. */
+export { TestingServer, type TestingServerOptions } from "./testing-server.js";

@@ -8,14 +8,14 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { ByteReader, ByteWriter, DecodeError } from "../base/bytes.js";
 import type { Logger } from "../base/logger.js";
-import { Err, OpCode, Xid, ZkError, opName } from "../jute/codes.js";
+import { Err, OpCode, Perm, Xid, ZkError, opName } from "../jute/codes.js";
 import { FrameTooLargeError } from "../jute/frame.js";
 import { readConnectRequest, readRequest, writeConnectResponse, UnknownOpError, type ConnectRequest, type Request } from "../jute/records.js";
 import { isWriteRequest, MultiFailure, Preparer, type WriteRequest } from "../pipeline/prep.js";
 import { PendingChanges } from "../pipeline/pending-changes.js";
 import { ReadProcessor, type ReadRequest } from "../pipeline/reads.js";
 import { replyFrame } from "../pipeline/replies.js";
-import { digestId, normalizeClientAddress } from "../tree/acl.js";
+import { digestId, hasPermission, normalizeClientAddress } from "../tree/acl.js";
 import { DataTree, ttlOf } from "../tree/data-tree.js";
 import type { Txn, TxnBody } from "../tree/txn.js";
 import { SessionTracker, sessionPassword } from "../sessions/session-tracker.js";
@@ -39,7 +39,7 @@ export const SERVER_ID = 1n;
 
 export class StandaloneServer {
   readonly tree = new DataTree();
-  readonly watches = new WatchManager();
+  readonly watches: WatchManager;
   readonly sessions: SessionTracker;
   readonly stats = new ServerStats();
   readonly connections = new Set<Connection>();
@@ -59,6 +59,8 @@ export class StandaloneServer {
 
   private constructor(readonly config: ServerConfig, readonly logger: Logger) {
     this.sessions = new SessionTracker(config.tickTimeMs, SERVER_ID, Date.now());
+    // CVE-2024-23944: a watcher learns of a change only if it may READ the node (the parent for child events).
+    this.watches = new WatchManager((w, acl) => config.skipACL || hasPermission(acl, Perm.READ, w as Connection));
     this.preparer = new Preparer({ extendedTypesEnabled: config.extendedTypesEnabled, skipACL: config.skipACL });
     this.reads = new ReadProcessor(this.tree, this.watches);
   }

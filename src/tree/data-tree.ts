@@ -50,11 +50,12 @@ export class ZNode {
 }
 
 /** What a txn changed, in the order watches must fire. */
-export type TreeChange =
-  | { kind: "created"; path: string }
-  | { kind: "deleted"; path: string }
-  | { kind: "dataChanged"; path: string }
-  | { kind: "childrenChanged"; path: string };
+export type TreeChange = {
+  kind: "created" | "deleted" | "dataChanged" | "childrenChanged";
+  path: string;
+  /** ACL of the node the event is about (the parent for childrenChanged): events are filtered by READ. */
+  acl: readonly ACL[];
+};
 
 export class DataTree {
   readonly nodes = new Map<string, ZNode>();
@@ -176,7 +177,7 @@ export class DataTree {
     this.nodes.set(body.path, node);
     this.linkChild(parentName, nodeName(body.path));
     this.indexOwner(body.path, body.ephemeralOwner);
-    changes.push({ kind: "created", path: body.path }, { kind: "childrenChanged", path: parentName });
+    changes.push({ kind: "created", path: body.path, acl: node.acl }, { kind: "childrenChanged", path: parentName, acl: parent.acl });
   }
 
   private applySetData(header: TxnHeader, body: Extract<TxnBody, { type: "setData" }>, changes: TreeChange[]): void {
@@ -186,7 +187,7 @@ export class DataTree {
     node.version = body.version;
     node.mzxid = header.zxid;
     node.mtime = header.timeMs;
-    changes.push({ kind: "dataChanged", path: body.path });
+    changes.push({ kind: "dataChanged", path: body.path, acl: node.acl });
   }
 
   private deleteNode(path: string, zxid: bigint, changes: TreeChange[]): void {
@@ -205,7 +206,7 @@ export class DataTree {
       if (zxid > parent.pzxid) parent.pzxid = zxid;
     }
     this.unindexOwner(path, node.ephemeralOwner);
-    changes.push({ kind: "deleted", path }, { kind: "childrenChanged", path: parentName });
+    changes.push({ kind: "deleted", path, acl: node.acl }, { kind: "childrenChanged", path: parentName, acl: parent?.acl ?? [] });
   }
 
   private linkChild(parent: string, name: string): void {

@@ -14,7 +14,12 @@ export interface Watcher {
 
 type Table = Map<string, Set<Watcher>>;
 
+/** Decides whether a watcher may receive an event about a node with this ACL (READ, as ZooKeeper 3.9.2+). */
+export type DeliveryFilter = (watcher: Watcher, acl: TreeChange["acl"]) => boolean;
+
 export class WatchManager {
+  constructor(private readonly mayDeliver: DeliveryFilter = () => true) {}
+
   private readonly data: Table = new Map();
   private readonly child: Table = new Map();
   private readonly persistent: Table = new Map();
@@ -64,7 +69,7 @@ export class WatchManager {
         if (p === "/") break;
       }
     }
-    for (const w of targets) w.notify(type, path, zxid);
+    for (const w of targets) if (this.mayDeliver(w, change.acl)) w.notify(type, path, zxid);
   }
 
   /** Does this watcher have a watch of the given WatcherType on path? (checkWatches) */

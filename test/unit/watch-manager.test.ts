@@ -56,16 +56,16 @@ const REGISTRATIONS: [string, Registration, string][] = [
 
 /** [change, event type, watchers that must get exactly one event] */
 const MATRIX: [TreeChange, EventTypeCode, string[]][] = [
-  [{ kind: "created", path: "/a/b" }, EventType.NodeCreated, ["dataP", "persP", "recP", "recParent", "recRoot"]],
-  [{ kind: "deleted", path: "/a/b" }, EventType.NodeDeleted, ["dataP", "childP", "persP", "recP", "recParent", "recRoot"]],
-  [{ kind: "dataChanged", path: "/a/b" }, EventType.NodeDataChanged, ["dataP", "persP", "recP", "recParent", "recRoot"]],
+  [{ kind: "created", path: "/a/b", acl: [] }, EventType.NodeCreated, ["dataP", "persP", "recP", "recParent", "recRoot"]],
+  [{ kind: "deleted", path: "/a/b", acl: [] }, EventType.NodeDeleted, ["dataP", "childP", "persP", "recP", "recParent", "recRoot"]],
+  [{ kind: "dataChanged", path: "/a/b", acl: [] }, EventType.NodeDataChanged, ["dataP", "persP", "recP", "recParent", "recRoot"]],
   // Recursive watches never get NodeChildrenChanged, not even on the path itself.
-  [{ kind: "childrenChanged", path: "/a/b" }, EventType.NodeChildrenChanged, ["childP", "persP"]],
-  [{ kind: "childrenChanged", path: "/a" }, EventType.NodeChildrenChanged, ["childParent", "persParent"]],
-  [{ kind: "created", path: "/a/bb" }, EventType.NodeCreated, ["recParent", "recRoot", "recSibling"]],
-  [{ kind: "deleted", path: "/a/b/c" }, EventType.NodeDeleted, ["dataChild", "recChild", "recP", "recParent", "recRoot"]],
-  [{ kind: "dataChanged", path: "/" }, EventType.NodeDataChanged, ["recRoot"]],
-  [{ kind: "childrenChanged", path: "/" }, EventType.NodeChildrenChanged, []],
+  [{ kind: "childrenChanged", path: "/a/b", acl: [] }, EventType.NodeChildrenChanged, ["childP", "persP"]],
+  [{ kind: "childrenChanged", path: "/a", acl: [] }, EventType.NodeChildrenChanged, ["childParent", "persParent"]],
+  [{ kind: "created", path: "/a/bb", acl: [] }, EventType.NodeCreated, ["recParent", "recRoot", "recSibling"]],
+  [{ kind: "deleted", path: "/a/b/c", acl: [] }, EventType.NodeDeleted, ["dataChild", "recChild", "recP", "recParent", "recRoot"]],
+  [{ kind: "dataChanged", path: "/", acl: [] }, EventType.NodeDataChanged, ["recRoot"]],
+  [{ kind: "childrenChanged", path: "/", acl: [] }, EventType.NodeChildrenChanged, []],
 ];
 
 function matrixFixture(): { wm: WatchManager; watchers: Map<string, Recorder> } {
@@ -93,7 +93,7 @@ test("trigger matrix (§7): which registrations each change fires", () => {
 
 test("one-shot watches are consumed; persistent and recursive ones stay", () => {
   const { wm, watchers } = matrixFixture();
-  const change: TreeChange = { kind: "deleted", path: "/a/b" };
+  const change: TreeChange = { kind: "deleted", path: "/a/b", acl: [] };
   wm.trigger(change, 1n);
   for (const w of watchers.values()) w.take();
   wm.trigger(change, 2n);
@@ -105,8 +105,8 @@ test("a data watch fired by NodeCreated is gone for the following NodeDataChange
   const wm = new WatchManager();
   const w = new Recorder("w");
   wm.addData("/n", w);
-  wm.trigger({ kind: "created", path: "/n" }, 1n);
-  wm.trigger({ kind: "dataChanged", path: "/n" }, 2n);
+  wm.trigger({ kind: "created", path: "/n", acl: [] }, 1n);
+  wm.trigger({ kind: "dataChanged", path: "/n", acl: [] }, 2n);
   assert.deepEqual(w.take().map((e) => e.type), [EventType.NodeCreated]);
 });
 
@@ -114,10 +114,10 @@ test("a child watch is not consumed by changes that do not fire it", () => {
   const wm = new WatchManager();
   const w = new Recorder("w");
   wm.addChild("/n", w);
-  wm.trigger({ kind: "created", path: "/n" }, 1n);
-  wm.trigger({ kind: "dataChanged", path: "/n" }, 2n);
+  wm.trigger({ kind: "created", path: "/n", acl: [] }, 1n);
+  wm.trigger({ kind: "dataChanged", path: "/n", acl: [] }, 2n);
   assert.equal(w.take().length, 0);
-  wm.trigger({ kind: "childrenChanged", path: "/n" }, 3n);
+  wm.trigger({ kind: "childrenChanged", path: "/n", acl: [] }, 3n);
   assert.deepEqual(w.take(), [{ type: EventType.NodeChildrenChanged, path: "/n", zxid: 3n }]);
 });
 
@@ -128,7 +128,7 @@ test("one event per watcher per change, however many of its registrations match"
   wm.addRecursive("/a", w);
   wm.addRecursive("/", w);
   wm.addData("/a/b", w); // registering twice is still one registration
-  wm.trigger({ kind: "deleted", path: "/a/b" }, 9n);
+  wm.trigger({ kind: "deleted", path: "/a/b", acl: [] }, 9n);
   assert.deepEqual(w.take(), [{ type: EventType.NodeDeleted, path: "/a/b", zxid: 9n }]);
 });
 
@@ -136,7 +136,7 @@ test("every watcher on a path gets the event", () => {
   const wm = new WatchManager();
   const ws = [new Recorder("1"), new Recorder("2"), new Recorder("3")];
   for (const w of ws) wm.addData("/n", w);
-  wm.trigger({ kind: "dataChanged", path: "/n" }, 5n);
+  wm.trigger({ kind: "dataChanged", path: "/n", acl: [] }, 5n);
   for (const w of ws) assert.equal(w.take().length, 1, w.name);
 });
 
@@ -220,7 +220,7 @@ test("remove of one type keeps the others and other watchers", () => {
   for (const t of [WatcherType.Data, WatcherType.Children, WatcherType.Persistent, WatcherType.PersistentRecursive]) {
     assert.equal(wm.has("/n", w, t), false);
   }
-  wm.trigger({ kind: "deleted", path: "/n" }, 1n);
+  wm.trigger({ kind: "deleted", path: "/n", acl: [] }, 1n);
   assert.equal(w.events.length, 0);
   assert.equal(other.events.length, 1);
 });
@@ -232,7 +232,7 @@ test("removeWatcher drops every watch of one connection and nothing else", () =>
   wm.removeWatcher(gone);
   wm.removeWatcher(watchers.get("dataP")!);
   assert.equal(wm.summary().count, before - 2);
-  wm.trigger({ kind: "deleted", path: "/a/b" }, 1n);
+  wm.trigger({ kind: "deleted", path: "/a/b", acl: [] }, 1n);
   assert.equal(gone.events.length, 0);
   assert.equal(watchers.get("dataP")!.events.length, 0);
   assert.equal(watchers.get("childP")!.events.length, 1);
@@ -251,6 +251,6 @@ test("summary counts watches and groups watchers by path", () => {
   assert.equal(count, 4);
   assert.deepEqual([...paths.keys()].sort(), ["/x", "/y"]);
   assert.equal(paths.get("/x")!.size, 2);
-  wm.trigger({ kind: "dataChanged", path: "/x" }, 1n);
+  wm.trigger({ kind: "dataChanged", path: "/x", acl: [] }, 1n);
   assert.equal(wm.summary().count, 2, "fired one-shot data watches are gone");
 });

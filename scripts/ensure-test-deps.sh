@@ -25,6 +25,8 @@ need libslf4j-java test -f /usr/share/java/slf4j-nop.jar
 need zookeeper-bin test -x /usr/lib/zookeeper/bin/cli_mt
 need python3-kazoo /usr/bin/python3 -c 'import kazoo'
 need default-jdk-headless command -v javac
+need libnetty-java test -f /usr/share/java/netty-handler.jar
+need openssl command -v openssl
 need default-jdk-headless test -x /usr/bin/java
 
 if ((${#missing_packages[@]} > 0)); then
@@ -50,6 +52,8 @@ if ((${#missing_packages[@]} > 0)); then
   need zookeeper-bin test -x /usr/lib/zookeeper/bin/cli_mt
   need python3-kazoo /usr/bin/python3 -c 'import kazoo'
   need default-jdk-headless command -v javac
+need libnetty-java test -f /usr/share/java/netty-handler.jar
+need openssl command -v openssl
   if ((${#missing_packages[@]} > 0)); then
     echo "ensure-test-deps: still missing after install: ${missing_packages[*]}" >&2
     exit 1

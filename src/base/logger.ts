@@ -68,7 +68,7 @@ function formatText(nowMs: number, level: EventLevel, name: string, msg: string,
 
 /** Bare when unambiguous, JSON-quoted when it has spaces, quotes, `=` or is empty, so lines stay splittable. */
 function textValue(value: unknown): string {
-  const plain = typeof value === "string" ? value : JSON.stringify(toJsonValue(value)) ?? String(value);
+  const plain = value !== null && typeof value === "object" ? JSON.stringify(toJsonValue(value)) : String(value);
   return plain === "" || /[\s"=\\]/.test(plain) ? JSON.stringify(plain) : plain;
 }
 

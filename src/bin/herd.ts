@@ -53,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   process.stdout.write(`Herd serving standalone on ${config.clientPortAddress}:${server.port}\n`);
+  if (server.securePort !== null) process.stdout.write(`Herd serving TLS on port ${server.securePort}\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info(`${signal} received, shutting down`);

@@ -5,6 +5,8 @@
  * once durable; applying fires watches before the reply of the write and of anything queued behind it.
  */
 import * as net from "node:net";
+import * as tls from "node:tls";
+import { X509Certificate } from "node:crypto";
 import * as path from "node:path";
 import { ByteReader, ByteWriter, DecodeError } from "../base/bytes.js";
 import type { Logger } from "../base/logger.js";
@@ -21,6 +23,7 @@ import type { Txn, TxnBody } from "../tree/txn.js";
 import { SessionTracker, sessionPassword } from "../sessions/session-tracker.js";
 import { WatchManager } from "../watches/watch-manager.js";
 import type { ServerConfig } from "../config/server-config.js";
+import { readTlsSettings } from "../config/tls-config.js";
 import { Connection } from "./connection.js";
 import { Persistence } from "./persistence.js";
 import { applyTxn, buildWriteReply, type WriteOrigin } from "./write-replies.js";
@@ -51,6 +54,7 @@ export class StandaloneServer {
   private lastAssignedZxid = 0n;
   private nextConnectionId = 1;
   private netServer: net.Server | null = null;
+  private secureServer: tls.Server | null = null;
   private timers: NodeJS.Timeout[] = [];
   private expiryTimer: NodeJS.Timeout | null = null;
   private persistence!: Persistence;
@@ -102,17 +106,33 @@ export class StandaloneServer {
     return this.inflight.length;
   }
 
-  private listen(): Promise<void> {
-    const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
-    this.netServer = server;
-    return new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.config.clientPort, this.config.clientPortAddress, () => {
-        server.off("error", reject);
-        server.on("error", (e) => this.logger.error(`client port: ${e.message}`));
-        resolve();
-      });
-    });
+  private async listen(): Promise<void> {
+    const plain = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.netServer = plain;
+    await listenOn(plain, this.config.clientPort, this.config.clientPortAddress, this.logger, "client port");
+    const tlsSettings = readTlsSettings(this.config);
+    if (tlsSettings === null) return;
+    const secure = tls.createServer(
+      {
+        key: tlsSettings.keyPem,
+        cert: tlsSettings.certPem,
+        passphrase: tlsSettings.passphrase,
+        ca: tlsSettings.caPem,
+        requestCert: tlsSettings.clientAuth !== "none",
+        rejectUnauthorized: tlsSettings.clientAuth === "need",
+      },
+      (socket) => this.accept(socket, tlsSettings.superUser),
+    );
+    // A plain-TCP client on this port fails the TLS handshake and is dropped here.
+    secure.on("tlsClientError", (e) => this.logger.debug(`TLS handshake failed: ${e.message}`));
+    this.secureServer = secure;
+    await listenOn(secure, tlsSettings.port, tlsSettings.host, this.logger, "secure client port");
+  }
+
+  /** The bound secure client port, or null when TLS is not configured. */
+  get securePort(): number | null {
+    const addr = this.secureServer?.address();
+    return typeof addr === "object" && addr !== null ? addr.port : null;
   }
 
   private startTimers(): void {
@@ -133,12 +153,13 @@ export class StandaloneServer {
     if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
     for (const c of this.connections) c.destroy();
     await new Promise<void>((resolve) => (this.netServer ? this.netServer.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (this.secureServer ? this.secureServer.close(() => resolve()) : resolve()));
     await this.persistence.close();
   }
 
   // ---------------------------------------------------------------- connections
 
-  private accept(socket: net.Socket): void {
+  private accept(socket: net.Socket, x509SuperUser?: string | null): void {
     const address = normalizeClientAddress(socket.remoteAddress);
     if (this.config.maxClientCnxns > 0 && this.connectionsFrom(address) >= this.config.maxClientCnxns) {
       this.logger.warn(`too many connections from ${address} (max ${this.config.maxClientCnxns})`);
@@ -146,6 +167,7 @@ export class StandaloneServer {
       return;
     }
     const conn = new Connection(this.nextConnectionId++, socket, this.config.juteMaxBufferBytes, address);
+    if (socket instanceof tls.TLSSocket) addX509Identity(conn, socket, x509SuperUser ?? null);
     this.connections.add(conn);
     socket.on("data", (chunk) => this.onData(conn, chunk));
     socket.on("error", () => {});
@@ -567,6 +589,30 @@ export class StandaloneServer {
   persistenceSizes(): { dataDirBytes: number; logDirBytes: number } {
     return this.persistence.sizes();
   }
+}
+
+function listenOn(server: net.Server, port: number, host: string, logger: Logger, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      server.on("error", (e) => logger.error(`${what}: ${e.message}`));
+      resolve();
+    });
+  });
+}
+
+/**
+ * A verified client certificate gives the connection the identity x509:<subject DN in RFC 2253 form> (most
+ * specific first, as Java's X500Principal.getName() prints it); the configured super user bypasses ACLs.
+ */
+function addX509Identity(conn: Connection, socket: tls.TLSSocket, superUser: string | null): void {
+  if (!socket.authorized) return;
+  const peer = socket.getPeerCertificate(false);
+  if (peer === null || peer.raw === undefined) return;
+  const subject = new X509Certificate(peer.raw).subject.split("\n").reverse().join(",");
+  conn.ids.push({ scheme: "x509", id: subject });
+  if (superUser !== null && subject === superUser) conn.isSuper = true;
 }
 
 const WRITE_OPCODES: ReadonlySet<number> = new Set([

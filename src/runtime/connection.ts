@@ -18,6 +18,9 @@ type Slot = { frame: Buffer | null; run: (() => Buffer) | null; after?: () => vo
 /** Stop reading from a connection with this many unanswered requests; resume at half. */
 export const OUTSTANDING_PER_CONNECTION_MAX = 1000;
 
+/** A connection with this many jute.maxbuffer's worth of unread replies queued counts as a slow reader. */
+export const OUTPUT_FRAMES_OF_MAX_SIZE = 64;
+
 export type ConnectionState = "new" | "handshaking" | "open" | "closed";
 
 export class Connection implements Watcher, AuthInfo {
@@ -41,6 +44,8 @@ export class Connection implements Watcher, AuthInfo {
   private outgoing: Buffer[] = [];
   private flushScheduled = false;
   private paused = false;
+  private readonly outputBytesMax: number;
+  private globallyPaused = false;
 
   constructor(
     readonly id: number,
@@ -49,6 +54,7 @@ export class Connection implements Watcher, AuthInfo {
     remoteAddress: string,
   ) {
     this.decoder = new FrameDecoder(frameBytesMax);
+    this.outputBytesMax = frameBytesMax * OUTPUT_FRAMES_OF_MAX_SIZE;
     this.remoteAddress = remoteAddress;
     this.remotePort = socket.remotePort ?? 0;
     this.ids.push({ scheme: "ip", id: remoteAddress });
@@ -75,6 +81,26 @@ export class Connection implements Watcher, AuthInfo {
     const data = this.outgoing.length === 1 ? this.outgoing[0] : Buffer.concat(this.outgoing);
     this.outgoing = [];
     this.socket.write(data);
+    if (this.socket.writableLength > this.outputBytesMax) {
+      // A client that does not read its replies would make us buffer without bound: drop it.
+      this.onSlowReader?.();
+      this.destroy();
+    }
+  }
+
+  /** Called (for logging) just before a slow reader is disconnected. */
+  onSlowReader: (() => void) | null = null;
+
+  /** The server pauses every connection while too many writes are in flight. */
+  setGlobalPause(paused: boolean): void {
+    this.globallyPaused = paused;
+    this.applyPause();
+  }
+
+  private applyPause(): void {
+    if (this.state === "closed") return;
+    if (this.paused || this.globallyPaused) this.socket.pause();
+    else this.socket.resume();
   }
 
   notify(type: EventTypeCode, path: string, zxid: bigint): void {
@@ -117,10 +143,10 @@ export class Connection implements Watcher, AuthInfo {
   private checkBackpressure(): void {
     if (!this.paused && this.slots.length >= OUTSTANDING_PER_CONNECTION_MAX) {
       this.paused = true;
-      this.socket.pause();
+      this.applyPause();
     } else if (this.paused && this.slots.length <= OUTSTANDING_PER_CONNECTION_MAX / 2) {
       this.paused = false;
-      this.socket.resume();
+      this.applyPause();
     }
   }
 

@@ -11,6 +11,7 @@ import type { DataTree } from "../tree/data-tree.js";
 import { restoreSnapshot, serializeSnapshot, type SnapshotSession } from "../tree/snapshot-codec.js";
 import { decodeTxn, encodeTxn, type Txn } from "../tree/txn.js";
 import { assert } from "../base/assert.js";
+import type { ServerMetrics } from "../admin/metrics.js";
 
 export class Persistence {
   private snapshotInProgress: Promise<void> | null = null;
@@ -23,18 +24,30 @@ export class Persistence {
     private readonly logger: Logger,
     private readonly log: TxnLog,
     private readonly snapshots: SnapshotStore,
+    private readonly metrics: ServerMetrics,
   ) {
     this.snapDir = path.join(config.dataDir, "version-2");
     this.logDir = path.join(config.dataLogDir, "version-2");
     this.snapshotThreshold = this.randomThreshold();
   }
 
-  static async open(config: ServerConfig, logger: Logger): Promise<Persistence> {
+  static async open(config: ServerConfig, logger: Logger, metrics: ServerMetrics): Promise<Persistence> {
     const snapDir = path.join(config.dataDir, "version-2");
     const logDir = path.join(config.dataLogDir, "version-2");
-    const log = await TxnLog.open(logDir, { logger });
+    const log = await TxnLog.open(logDir, { logger, onDurable: (_batch, ms) => metrics.fsyncTime.record(ms) });
     const snapshots = new SnapshotStore(snapDir, { logger });
-    return new Persistence(config, logger, log, snapshots);
+    return new Persistence(config, logger, log, snapshots, metrics);
+  }
+
+  /** The newest snapshot file: its zxid and modification time. */
+  lastSnapshot(): { zxid: bigint; timestampMs: number } | null {
+    const zxid = this.snapshots.list().at(-1);
+    if (zxid === undefined) return null;
+    try {
+      return { zxid, timestampMs: fs.statSync(path.join(this.snapDir, `snapshot.${zxid.toString(16)}`)).mtimeMs };
+    } catch {
+      return { zxid, timestampMs: 0 };
+    }
   }
 
   /** Like ZooKeeper, snapshot somewhere in [snapCount/2+1, snapCount] so servers do not snapshot in step. */
@@ -81,7 +94,10 @@ export class Persistence {
     this.snapshotInProgress = this.snapshots
       .write(zxid, serializeSnapshot(tree, sessions()))
       .then(
-        () => this.logger.info(`snapshot 0x${zxid.toString(16)} written in ${Date.now() - started} ms`),
+        () => {
+          this.metrics.snapshotTime.record(Date.now() - started);
+          this.logger.info(`snapshot 0x${zxid.toString(16)} written in ${Date.now() - started} ms`);
+        },
         (e: Error) => this.logger.error(`snapshot 0x${zxid.toString(16)} failed: ${e.message}`),
       )
       .finally(() => {

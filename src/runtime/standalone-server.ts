@@ -28,6 +28,8 @@ import { Connection } from "./connection.js";
 import { Persistence } from "./persistence.js";
 import { applyTxn, buildWriteReply, type WriteOrigin } from "./write-replies.js";
 import { FOUR_LETTER_WORDS, runFourLetterWord } from "../admin/four-letter-words.js";
+import { startAdminServer } from "../admin/admin-server.js";
+import { ServerMetrics } from "../admin/metrics.js";
 import { ServerStats } from "./server-stats.js";
 
 /** A write on its way to the tree: prepared, being logged, applied in zxid order once durable. */
@@ -59,6 +61,11 @@ export class StandaloneServer {
   private expiryTimer: NodeJS.Timeout | null = null;
   private persistence!: Persistence;
   private stopping = false;
+  private throttled = false;
+  private admin: { port: number; close(): Promise<void> } | null = null;
+  /** True while client requests are answered (AdminServer /readyz). */
+  serving = false;
+  readonly metrics = new ServerMetrics();
   readonly startedMs = Date.now();
 
   private constructor(readonly config: ServerConfig, readonly logger: Logger) {
@@ -71,14 +78,36 @@ export class StandaloneServer {
 
   static async start(config: ServerConfig, logger: Logger): Promise<StandaloneServer> {
     const server = new StandaloneServer(config, logger);
-    server.persistence = await Persistence.open(config, logger);
+    server.persistence = await Persistence.open(config, logger, server.metrics);
     const restoredSessions = server.persistence.recover(server.tree);
     for (const s of restoredSessions) server.sessions.add(s.id, s.timeoutMs, Date.now());
     server.adoptOrphanEphemerals();
     server.lastAssignedZxid = server.tree.lastProcessedZxid;
     await server.listen();
     server.startTimers();
+    server.serving = true;
+    await server.startAdmin();
     return server;
+  }
+
+  /** The AdminServer (HTTP on admin.serverPort) when enabled; a port in use is logged, not fatal, as in ZooKeeper. */
+  private async startAdmin(): Promise<void> {
+    if (!this.config.adminEnableServer) return;
+    try {
+      this.admin = await startAdminServer(this, { host: this.config.adminServerAddress, port: this.config.adminServerPort, logger: this.logger });
+      this.logger.info(`admin server on http://${this.config.adminServerAddress}:${this.admin.port}/commands`);
+    } catch (e) {
+      this.logger.error(`admin server not started: ${(e as Error).message}`);
+    }
+  }
+
+  /** The bound admin HTTP port, or null when the admin server is off. */
+  get adminPort(): number | null {
+    return this.admin?.port ?? null;
+  }
+
+  lastSnapshot(): { zxid: bigint; timestampMs: number } | null {
+    return this.persistence.lastSnapshot();
   }
 
   /**
@@ -149,6 +178,8 @@ export class StandaloneServer {
   async close(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.serving = false;
+    await this.admin?.close();
     for (const t of this.timers) clearInterval(t);
     if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
     for (const c of this.connections) c.destroy();
@@ -168,6 +199,8 @@ export class StandaloneServer {
     }
     const conn = new Connection(this.nextConnectionId++, socket, this.config.juteMaxBufferBytes, address);
     if (socket instanceof tls.TLSSocket) addX509Identity(conn, socket, x509SuperUser ?? null);
+    conn.onSlowReader = () => this.logger.warn(`disconnecting ${address}: it does not read its replies`);
+    if (this.throttled) conn.setGlobalPause(true);
     this.connections.add(conn);
     socket.on("data", (chunk) => this.onData(conn, chunk));
     socket.on("error", () => {});
@@ -191,6 +224,7 @@ export class StandaloneServer {
 
   private onData(conn: Connection, chunk: Buffer): void {
     if (conn.state === "closed") return;
+    this.metrics.bytesReceived.inc(chunk.length);
     conn.decoder.push(chunk);
     if (conn.state === "new" && this.tryFourLetterWord(conn)) return;
     this.processFrames(conn);
@@ -243,6 +277,7 @@ export class StandaloneServer {
       conn.destroy();
       return;
     }
+    this.metrics.connectionRequests.inc();
     const timeoutMs = Math.min(Math.max(req.timeOutMs, this.config.minSessionTimeoutMs), this.config.maxSessionTimeoutMs);
     conn.state = "handshaking";
     if (req.sessionId === 0n) this.createSession(conn, req, timeoutMs);
@@ -388,19 +423,25 @@ export class StandaloneServer {
     try {
       const body = this.reads.execute(req, { sessionId: conn.sessionId, auth: conn, watcher: conn, skipACL: this.config.skipACL });
       frame = replyFrame(xid, this.lastZxid, 0, body);
+      if (frame.length - 4 > this.config.juteMaxBufferBytes) {
+        // Clients refuse frames over jute.maxbuffer and would reconnect in a loop; answer with an error instead.
+        this.logger.warn(`reply of ${frame.length} bytes to ${req.op} exceeds jute.maxbuffer`);
+        frame = replyFrame(xid, this.lastZxid, Err.MarshallingError);
+      }
     } catch (e) {
       if (!(e instanceof ZkError)) throw e;
       frame = replyFrame(xid, this.lastZxid, e.code);
     }
-    this.recordLatency(conn, startedMs);
+    this.recordLatency(conn, startedMs, req.op, false, frame.length);
     return frame;
   }
 
-  private recordLatency(conn: Connection, startedMs: number): void {
+  private recordLatency(conn: Connection, startedMs: number, op: string, isWrite: boolean, replyBytes: number): void {
     const ms = Date.now() - startedMs;
     conn.lastLatencyMs = ms;
     conn.lastZxid = this.lastZxid;
     this.stats.recordLatency(ms);
+    this.metrics.recordRequest(op, isWrite, ms, replyBytes);
   }
 
   private handleAuth(conn: Connection, xid: number, req: Extract<Request, { op: "auth" }>): void {
@@ -463,6 +504,7 @@ export class StandaloneServer {
     const entry: InflightWrite = { txn, durable: false, origin, onApplied };
     if (origin !== null) origin.reply = origin.conn.enqueueWrite();
     this.inflight.push(entry);
+    this.throttleIfBusy();
     this.persistence.append(txn).then(
       () => {
         entry.durable = true;
@@ -479,6 +521,19 @@ export class StandaloneServer {
       if (entry.txn !== null) this.apply(entry.txn, entry.origin);
       entry.onApplied?.();
     }
+    this.throttleIfBusy();
+  }
+
+  /**
+   * globalOutstandingLimit: with that many writes in flight, stop reading from every client until half have
+   * completed, so a flood cannot grow memory without bound (reads already queued still complete).
+   */
+  private throttleIfBusy(): void {
+    const limit = this.config.globalOutstandingLimit;
+    const busy = this.throttled ? this.inflight.length > limit / 2 : this.inflight.length >= limit;
+    if (busy === this.throttled) return;
+    this.throttled = busy;
+    for (const c of this.connections) c.setGlobalPause(busy);
   }
 
   private apply(txn: Txn, origin: WriteOrigin | null): void {
@@ -487,8 +542,9 @@ export class StandaloneServer {
     for (const change of results.changes) this.watches.trigger(change, txn.header.zxid);
     if (txn.body.type === "closeSession") this.finishCloseSession(txn.header.sessionId);
     if (origin !== null && origin.reply !== undefined) {
-      origin.reply(buildWriteReply(txn, origin, results));
-      this.recordLatency(origin.conn, origin.startedMs);
+      const frame = buildWriteReply(txn, origin, results);
+      origin.reply(frame);
+      this.recordLatency(origin.conn, origin.startedMs, origin.req.op, true, frame.length);
     }
     this.persistence.afterApply(this.tree, () => this.snapshotSessions());
   }

@@ -39,6 +39,8 @@ export interface TxnBatch {
 export interface TxnLogOptions {
   logger?: Logger;
   onBatch?: (batch: TxnBatch) => void;
+  /** Called once a batch is durable, with how long its write + fdatasync took (for the fsynctime metric). */
+  onDurable?: (batch: TxnBatch, elapsedMs: number) => void;
 }
 
 /** A batch stops growing past this many bytes (it always holds at least one record). */
@@ -177,9 +179,12 @@ export class TxnLog {
       const last = batch.at(-1)!;
       const buffers = batch.flatMap((append) => append.buffers);
       const bytes = totalBytes(buffers);
-      this.options.onBatch?.({ firstZxid: first.zxid, lastZxid: last.zxid, records: batch.length, bytes });
+      const info: TxnBatch = { firstZxid: first.zxid, lastZxid: last.zxid, records: batch.length, bytes };
+      this.options.onBatch?.(info);
+      const started = performance.now();
       if (first.startsNewFile || this.current === null) await this.writeNewFile(first.zxid, buffers);
       else await this.writeToCurrent(buffers);
+      this.options.onDurable?.(info, performance.now() - started);
       this.current!.state.lastZxid = last.zxid;
       this.durableZxid = last.zxid;
       this.flushes++;

@@ -468,7 +468,6 @@ export class StandaloneServer {
     const session = this.sessions.get(conn.sessionId);
     const zxid = ++this.lastAssignedZxid;
     let body: TxnBody;
-    let multiCodes: number[] | null = null;
     try {
       body = this.preparer.prepare(
         req,
@@ -478,13 +477,13 @@ export class StandaloneServer {
       );
     } catch (e) {
       if (e instanceof MultiFailure) {
-        multiCodes = e.codes;
-        body = { type: "error", err: e.codes.find((c) => c !== 0 && c !== Err.RuntimeInconsistency) ?? Err.SystemError };
+        const err = e.codes.find((c) => c !== 0 && c !== Err.RuntimeInconsistency) ?? Err.SystemError;
+        body = { type: "error", err, multiCodes: e.codes };
       } else if (e instanceof ZkError) {
         body = { type: "error", err: e.code };
       } else throw e;
     }
-    const origin: WriteOrigin = { conn, xid, req, startedMs, multiCodes };
+    const origin: WriteOrigin = { conn, xid, req, startedMs };
     this.enqueueTxn({ header: { sessionId: conn.sessionId, cxid: xid, zxid, timeMs: Date.now() }, body }, origin);
   }
 

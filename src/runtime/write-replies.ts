@@ -16,8 +16,6 @@ export interface WriteOrigin {
   xid: number;
   req: WriteRequest | Extract<Request, { op: "closeSession" }>;
   startedMs: number;
-  /** Set when a multi failed: the per-op codes to report. */
-  multiCodes?: number[] | null;
   reply?: (frame: Buffer) => void;
 }
 
@@ -52,8 +50,8 @@ export function buildWriteReply(txn: Txn, origin: WriteOrigin, result: ApplyResu
   const zxid = txn.header.zxid;
   const body = txn.body;
   if (body.type === "error") {
-    if (origin.multiCodes) {
-      const results: MultiResult[] = origin.multiCodes.map((err) => ({ type: OpCode.error, err }));
+    if (body.multiCodes) {
+      const results: MultiResult[] = body.multiCodes.map((err) => ({ type: OpCode.error, err }));
       return replyFrame(xid, zxid, 0, (w) => writeMultiResponse(w, results));
     }
     return replyFrame(xid, zxid, body.err);

@@ -21,7 +21,8 @@ export type TxnBody =
   | { type: "check"; path: string; version: number }
   | { type: "createSession"; timeoutMs: number }
   | { type: "closeSession"; paths: string[] }
-  | { type: "error"; err: number }
+  /** A failed write; a failed multi also carries its per-op codes, so any server can build the reply. */
+  | { type: "error"; err: number; multiCodes?: number[] }
   | { type: "multi"; ops: TxnBody[] };
 
 export interface Txn {
@@ -63,7 +64,7 @@ function writeBody(w: ByteWriter, b: TxnBody): void {
       w.vector(b.paths, (x, p) => void x.ustring(p));
       return;
     case "error":
-      w.int32(b.err);
+      w.int32(b.err).vector(b.multiCodes ?? null, (x, c) => void x.int32(c));
       return;
     case "multi":
       w.int32(b.ops.length);
@@ -98,8 +99,11 @@ function readBody(r: ByteReader): TxnBody {
       return { type: "createSession", timeoutMs: r.int32() };
     case TAG.closeSession:
       return { type: "closeSession", paths: r.vector((x) => x.ustring() ?? "", 4) ?? [] };
-    case TAG.error:
-      return { type: "error", err: r.int32() };
+    case TAG.error: {
+      const err = r.int32();
+      const multiCodes = r.vector((x) => x.int32(), 4);
+      return multiCodes === null ? { type: "error", err } : { type: "error", err, multiCodes };
+    }
     case TAG.multi: {
       const n = r.int32();
       if (n < 0 || n > r.remaining()) throw new DecodeError(`bad multi txn count ${n}`);

@@ -68,8 +68,11 @@ export interface TransitionDetail {
   reason?: Error;
 }
 
-/** What a caller does with a reply: return the value, or throw the ZooKeeperError to reject with. */
-export type ReplyDecoder<T> = (err: number, body: ByteReader) => T;
+/**
+ * What a caller does with a reply (`body` is only meaningful when `err` is 0): return the value, or throw the
+ * ZooKeeperError to reject with. It runs as the reply is read, before any later frame is handled.
+ */
+export type ReplyDecoder<T> = (err: number, body: ByteReader, zxid: bigint) => T;
 
 interface Call {
   readonly request: Request;
@@ -330,7 +333,7 @@ export class Session {
     if (call.settled) return; // timed out earlier; the reply is dropped
     let outcome: unknown;
     try {
-      outcome = call.decode(reply.header.err, reply.body);
+      outcome = call.decode(reply.header.err, reply.body, reply.header.zxid);
     } catch (err) {
       this.settle(call, err instanceof Error ? err : new Error(String(err)));
       return;

@@ -15,7 +15,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { LOG_PREFIX, zxidFileName } from './file-names.js';
 import { ensureDirSync, fsyncDir, totalBytes, writeFully } from './fs-durable.js';
-import { PAYLOAD_BYTES_MAX, RECORD_HEADER_BYTES, encodeLogHeader, encodeRecordHeader } from './log-format.js';
+import { LOG_HEADER_BYTES, PAYLOAD_BYTES_MAX, RECORD_HEADER_BYTES, encodeLogHeader, encodeRecordHeader, readRecordAt } from './log-format.js';
 import { type LogFileState, recoverLogDir } from './log-recovery.js';
 import { type Logger, consoleLogger } from './logger.js';
 import { recordsIn } from './log-scan.js';
@@ -140,6 +140,48 @@ export class TxnLog {
         if (record.zxid > afterZxid) yield { zxid: record.zxid, payload: Buffer.from(record.payload) };
       }
     }
+  }
+
+  /**
+   * Drops every record with zxid > keepZxid (a new leader's TRUNC: proposals of a dead leader that never
+   * committed). Waits for queued appends first; whole files above the point are deleted, the file holding it
+   * is cut at a record boundary and fsynced, then the directory is fsynced. Later appends start a new file.
+   */
+  async truncateAfter(keepZxid: bigint): Promise<void> {
+    assert(!this.closed, 'truncate after close');
+    await this.flushLoop;
+    if (this.failure) throw this.failure;
+    await this.current?.handle.close();
+    this.current = null;
+    while (this.files.length > 0 && this.files.at(-1)!.startZxid > keepZxid) {
+      await fsp.rm(this.files.pop()!.path, { force: true });
+    }
+    const last = this.files.at(-1);
+    if (last !== undefined && last.lastZxid !== null && last.lastZxid > keepZxid) {
+      const bytes = readPrefix(last.path, last.durableBytes);
+      let end = LOG_HEADER_BYTES;
+      let lastKept: bigint | null = null;
+      for (let offset = LOG_HEADER_BYTES; offset < bytes.length; ) {
+        const rec = readRecordAt(bytes, offset);
+        if (rec.kind !== 'record' || rec.zxid > keepZxid) break;
+        lastKept = rec.zxid;
+        end = offset = rec.end;
+      }
+      const handle = await fsp.open(last.path, 'r+');
+      try {
+        await handle.truncate(end);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      last.durableBytes = end;
+      last.lastZxid = lastKept;
+    }
+    await fsyncDir(this.dir);
+    this.durableZxid = [...this.files].reverse().find((f) => f.lastZxid !== null)?.lastZxid ?? 0n;
+    this.lastQueuedZxid = this.durableZxid;
+    this.rollRequested = true;
+    this.appendedSinceRoll = 0;
   }
 
   /** Waits for queued appends, then closes the open file. */

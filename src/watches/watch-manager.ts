@@ -5,7 +5,6 @@
  */
 import { EventType, WatcherType, type EventTypeCode } from "../jute/codes.js";
 import type { TreeChange } from "../tree/data-tree.js";
-import { parentPath } from "../tree/paths.js";
 
 export interface Watcher {
   /** Queues a notification; called synchronously while the txn is applied, before any later reply. */
@@ -13,6 +12,9 @@ export interface Watcher {
 }
 
 type Table = Map<string, Set<Watcher>>;
+
+/** Up to this many recursive watches, a change tests each as a path prefix instead of walking its ancestors. */
+const RECURSIVE_SCAN_MAX = 16;
 
 /** Decides whether a watcher may receive an event about a node with this ACL (READ, as ZooKeeper 3.9.2+). */
 export type DeliveryFilter = (watcher: Watcher, acl: TreeChange["acl"]) => boolean;
@@ -63,13 +65,26 @@ export class WatchManager {
         break;
     }
     addAll(this.persistent.get(path), targets);
-    if (change.kind !== "childrenChanged" && this.recursive.size > 0) {
-      for (let p = path; ; p = parentPath(p)) {
-        addAll(this.recursive.get(p), targets);
-        if (p === "/") break;
-      }
-    }
+    if (change.kind !== "childrenChanged" && this.recursive.size > 0) this.addRecursiveWatchers(path, targets);
     for (const w of targets) if (this.mayDeliver(w, change.acl)) w.notify(type, path, zxid);
+  }
+
+  /**
+   * Recursive watches on path or any ancestor. With few recursive watches (the usual case) test each one as a
+   * prefix; otherwise look up each ancestor. Either way a deep path costs no more than O(depth + watches).
+   */
+  private addRecursiveWatchers(path: string, into: Set<Watcher>): void {
+    if (this.recursive.size <= RECURSIVE_SCAN_MAX) {
+      for (const [watched, set] of this.recursive) {
+        if (watched === "/" || path === watched || (path.startsWith(watched) && path.charCodeAt(watched.length) === 0x2f)) addAll(set, into);
+      }
+      return;
+    }
+    addAll(this.recursive.get("/"), into);
+    for (let i = path.indexOf("/", 1); ; i = path.indexOf("/", i + 1)) {
+      addAll(this.recursive.get(i < 0 ? path : path.slice(0, i)), into);
+      if (i < 0) return;
+    }
   }
 
   /** Does this watcher have a watch of the given WatcherType on path? (checkWatches) */

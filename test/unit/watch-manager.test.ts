@@ -254,3 +254,18 @@ test("summary counts watches and groups watchers by path", () => {
   wm.trigger({ kind: "dataChanged", path: "/x", acl: [] }, 1n);
   assert.equal(wm.summary().count, 2, "fired one-shot data watches are gone");
 });
+
+test("recursive watches match ancestors the same way with few or many recursive watches", () => {
+  for (const extra of [0, 40]) {
+    const hits: string[] = [];
+    const wm = new WatchManager();
+    const watcher = (name: string) => ({ notify: () => void hits.push(name) });
+    for (let i = 0; i < extra; i++) wm.addRecursive(`/other-${i}`, watcher(`other-${i}`));
+    wm.addRecursive("/", watcher("root"));
+    wm.addRecursive("/a", watcher("a"));
+    wm.addRecursive("/a/b", watcher("ab"));
+    wm.addRecursive("/a/bb", watcher("abb"));
+    wm.trigger({ kind: "dataChanged", path: "/a/b/c", acl: [] }, 1n);
+    assert.deepEqual(hits.sort(), ["a", "ab", "root"], `with ${extra} other recursive watches`);
+  }
+});

@@ -15,6 +15,8 @@ import type { ServerMetrics } from "../admin/metrics.js";
 
 export class Persistence {
   private snapshotInProgress: Promise<void> | null = null;
+  /** The snapshot zxid the last recovery started from (0 without one). */
+  private recoveredFromZxid = 0n;
   private snapshotThreshold: number;
   private readonly snapDir: string;
   private readonly logDir: string;
@@ -61,7 +63,9 @@ export class Persistence {
     const sessions = new Map<bigint, number>();
     const snapshot = this.snapshots.loadNewest();
     let fromZxid = 0n;
+    this.recoveredFromZxid = 0n;
     if (snapshot !== null) {
+      this.recoveredFromZxid = snapshot.zxid;
       const restored = restoreSnapshot(snapshot.data, tree);
       for (const s of restored.sessions) sessions.set(s.id, s.timeoutMs);
       fromZxid = snapshot.zxid;
@@ -78,6 +82,49 @@ export class Persistence {
     if (logZxid > tree.lastProcessedZxid) tree.lastProcessedZxid = logZxid;
     this.logger.info(`recovered to zxid 0x${tree.lastProcessedZxid.toString(16)} (${replayed} txns replayed, ${sessions.size} sessions)`);
     return [...sessions].map(([id, timeoutMs]) => ({ id, timeoutMs }));
+  }
+
+  /**
+   * The last `max` logged entries after the snapshot recovery started from, and the zxid just before them
+   * (the consensus core's log window at start-up).
+   */
+  recentEntries(max: number): { base: bigint; entries: { zxid: bigint; payload: Buffer }[] } {
+    let base = this.recoveredFromZxid;
+    const entries: { zxid: bigint; payload: Buffer }[] = [];
+    for (const logged of this.log.readAfter(this.recoveredFromZxid)) {
+      entries.push({ zxid: logged.zxid, payload: logged.payload });
+      if (entries.length > max) base = entries.shift()!.zxid;
+    }
+    return { base, entries };
+  }
+
+  /** Ensemble: append an entry the consensus core handed out; resolves once durable. */
+  appendEntry(zxid: bigint, payload: Buffer): Promise<void> {
+    return this.log.append(zxid, payload);
+  }
+
+  /**
+   * Ensemble TRUNC: drop logged entries above zxid, and snapshots above it (they would hold state that never
+   * committed), so a restart recovers exactly the kept history.
+   */
+  async truncateLogAfter(zxid: bigint): Promise<void> {
+    this.removeSnapshotsAfter(zxid);
+    await this.log.truncateAfter(zxid);
+  }
+
+  /** Ensemble SNAP: the leader's state at zxid becomes our newest snapshot; logged entries above it go. */
+  async installSnapshot(zxid: bigint, bytes: Buffer): Promise<void> {
+    await this.snapshotInProgress;
+    this.removeSnapshotsAfter(zxid - 1n);
+    await this.snapshots.write(zxid, [bytes]);
+    await this.log.truncateAfter(zxid);
+    this.log.roll();
+  }
+
+  private removeSnapshotsAfter(zxid: bigint): void {
+    for (const z of this.snapshots.list()) {
+      if (z > zxid) fs.rmSync(path.join(this.snapDir, `snapshot.${z.toString(16)}`), { force: true });
+    }
   }
 
   append(txn: Txn): Promise<void> {

@@ -27,16 +27,29 @@ import { readTlsSettings } from "../config/tls-config.js";
 import { Connection } from "./connection.js";
 import { Persistence } from "./persistence.js";
 import { applyTxn, buildWriteReply, type WriteOrigin } from "./write-replies.js";
+import { encodeIntent, type WriteIntent } from "./write-intent.js";
+import type { EnsembleDriver } from "./ensemble-driver.js";
+import { encodeTxn } from "../tree/txn.js";
 import { FOUR_LETTER_WORDS, runFourLetterWord } from "../admin/four-letter-words.js";
 import { startAdminServer } from "../admin/admin-server.js";
 import { ServerMetrics } from "../admin/metrics.js";
 import { ServerStats } from "./server-stats.js";
 
-/** A write on its way to the tree: prepared, being logged, applied in zxid order once durable. */
+/** Standalone: a write on its way to the tree, applied in zxid order once durable. */
 interface InflightWrite {
   txn: Txn | null; // null: a sync barrier, nothing to log
   durable: boolean;
-  origin: WriteOrigin | null;
+  onApplied?: () => void;
+}
+
+/** A write of a client connected here, waiting for its txn to be applied (matched by session and cxid). */
+interface LocalWrite {
+  conn: Connection;
+  cxid: number;
+  /** The request, for the reply's shape; null for createSession and undecodable writes. */
+  req: WriteOrigin["req"] | null;
+  startedMs: number;
+  reply: ((frame: Buffer) => void) | null;
   onApplied?: () => void;
 }
 
@@ -53,6 +66,14 @@ export class StandaloneServer {
   private readonly preparer: Preparer;
   private readonly reads: ReadProcessor;
   private readonly inflight: InflightWrite[] = [];
+  private readonly localWrites = new Map<bigint, LocalWrite[]>();
+  /** Leader: intents waiting until the core accepts proposals and every committed txn is applied. */
+  private backlog: WriteIntent[] = [];
+  /** Follower/observer: sessions with traffic since the last tick, reported to the leader. */
+  private readonly touched = new Set<bigint>();
+  private ensemble: EnsembleDriver | null = null;
+  /** ZooKeeper's server_state: standalone, or the ensemble role. */
+  role: "standalone" | "leader" | "follower" | "observer" | "looking" = "standalone";
   private lastAssignedZxid = 0n;
   private nextConnectionId = 1;
   private netServer: net.Server | null = null;
@@ -220,6 +241,13 @@ export class StandaloneServer {
     if (conn.sessionId !== 0n && this.sessionConnections.get(conn.sessionId) === conn) {
       this.sessionConnections.delete(conn.sessionId);
     }
+    // Its unanswered writes may still commit, but nobody is left to answer: keep the queue for newer connections only.
+    const queue = this.localWrites.get(conn.sessionId);
+    if (queue !== undefined) {
+      const rest = queue.filter((w) => w.conn !== conn);
+      if (rest.length > 0) this.localWrites.set(conn.sessionId, rest);
+      else this.localWrites.delete(conn.sessionId);
+    }
   }
 
   private onData(conn: Connection, chunk: Buffer): void {
@@ -286,10 +314,9 @@ export class StandaloneServer {
 
   private createSession(conn: Connection, req: ConnectRequest, timeoutMs: number): void {
     const sessionId = this.sessions.allocateId();
-    this.submit(sessionId, 0, { type: "createSession", timeoutMs }, null, () => {
-      this.sessions.add(sessionId, timeoutMs, Date.now());
-      this.openSession(conn, req, sessionId, timeoutMs);
-    });
+    // The session exists once its createSession txn is applied (applyCommitted adds it); then we answer.
+    this.registerLocalWrite(sessionId, { conn, cxid: 0, req: null, startedMs: Date.now(), reply: null, onApplied: () => this.openSession(conn, req, sessionId, timeoutMs) });
+    this.route({ kind: "createSession", sessionId, timeoutMs });
   }
 
   private reattachSession(conn: Connection, req: ConnectRequest, timeoutMs: number): void {
@@ -381,15 +408,11 @@ export class StandaloneServer {
         this.handleAuth(conn, xid, req);
         return;
       case "closeSession":
-        this.closeSession(conn.sessionId, { conn, xid, req, startedMs: started });
+        this.clientCloseSession(conn, xid, started);
         return;
-      case "sync": {
-        const done = conn.enqueueWrite();
-        const path = req.path;
-        this.inflight.push({ txn: null, durable: true, origin: null, onApplied: () => done(replyFrame(xid, this.lastZxid, 0, (w) => void w.ustring(path))) });
-        this.applyDurable();
+      case "sync":
+        this.sync(conn, xid, req.path);
         return;
-      }
       case "check":
         return this.unimplemented(conn, xid);
       case "sasl":
@@ -465,43 +488,109 @@ export class StandaloneServer {
   // ---------------------------------------------------------------- the write path
 
   private submitClientWrite(conn: Connection, xid: number, req: WriteRequest, startedMs: number): void {
-    const session = this.sessions.get(conn.sessionId);
-    const zxid = ++this.lastAssignedZxid;
-    let body: TxnBody;
-    try {
-      body = this.preparer.prepare(
-        req,
-        { sessionId: conn.sessionId, auth: conn, sessionClosing: session === undefined || session.closing },
-        this.pending,
-        zxid,
-      );
-    } catch (e) {
-      if (e instanceof MultiFailure) {
-        const err = e.codes.find((c) => c !== 0 && c !== Err.RuntimeInconsistency) ?? Err.SystemError;
-        body = { type: "error", err, multiCodes: e.codes };
-      } else if (e instanceof ZkError) {
-        body = { type: "error", err: e.code };
-      } else throw e;
-    }
-    const origin: WriteOrigin = { conn, xid, req, startedMs };
-    this.enqueueTxn({ header: { sessionId: conn.sessionId, cxid: xid, zxid, timeMs: Date.now() }, body }, origin);
+    const reply = conn.enqueueWrite();
+    this.registerLocalWrite(conn.sessionId, { conn, cxid: xid, req, startedMs, reply });
+    this.route({ kind: "request", sessionId: conn.sessionId, cxid: xid, req, ids: [...conn.ids], isSuper: conn.isSuper });
   }
 
+  /** An undecodable write still becomes an error txn and consumes a zxid, as in ZooKeeper. */
   private submitErrorTxn(conn: Connection, xid: number, err: number): void {
-    const zxid = ++this.lastAssignedZxid;
-    const origin: WriteOrigin = { conn, xid, req: { op: "delete", path: "", version: -1 }, startedMs: Date.now() };
-    this.enqueueTxn({ header: { sessionId: conn.sessionId, cxid: xid, zxid, timeMs: Date.now() }, body: { type: "error", err } }, origin);
+    const reply = conn.enqueueWrite();
+    this.registerLocalWrite(conn.sessionId, { conn, cxid: xid, req: null, startedMs: Date.now(), reply });
+    this.route({ kind: "error", sessionId: conn.sessionId, cxid: xid, err });
   }
 
-  /** Writes issued by the server itself (session creation/expiry, container reaping) share the zxid order. */
-  private submit(sessionId: bigint, cxid: number, body: TxnBody, origin: WriteOrigin | null, onApplied?: () => void): void {
-    const zxid = ++this.lastAssignedZxid;
-    this.enqueueTxn({ header: { sessionId, cxid, zxid, timeMs: Date.now() }, body }, origin, onApplied);
+  private registerLocalWrite(sessionId: bigint, write: LocalWrite): void {
+    let queue = this.localWrites.get(sessionId);
+    if (queue === undefined) this.localWrites.set(sessionId, (queue = []));
+    queue.push(write);
   }
 
-  private enqueueTxn(txn: Txn, origin: WriteOrigin | null, onApplied?: () => void): void {
-    const entry: InflightWrite = { txn, durable: false, origin, onApplied };
-    if (origin !== null) origin.reply = origin.conn.enqueueWrite();
+  /** The local write a committed txn answers: the head of its session's queue, if the cxid matches. */
+  private takeLocalWrite(sessionId: bigint, cxid: number): LocalWrite | undefined {
+    const queue = this.localWrites.get(sessionId);
+    if (queue === undefined || queue[0].cxid !== cxid) return undefined;
+    const write = queue.shift()!;
+    if (queue.length === 0) this.localWrites.delete(sessionId);
+    return write;
+  }
+
+  /**
+   * Where a write goes: prepared here on a standalone server or the leader; forwarded to the leader from a
+   * follower or observer. A write that cannot be forwarded (no leader right now) drops its connection, which
+   * the client sees as a connection loss: the outcome is unknown to it, never silently lost.
+   */
+  private route(intent: WriteIntent): void {
+    if (this.ensemble === null) return this.replicateStandalone(intent);
+    if (this.role === "leader") {
+      this.backlog.push(intent);
+      return this.drainBacklog();
+    }
+    if (!this.ensemble.forward(encodeIntent(intent))) this.dropSession(intent.sessionId);
+  }
+
+  /** Leader: prepare queued intents once everything committed is applied and the core accepts proposals. */
+  private drainBacklog(): void {
+    const ensemble = this.ensemble!;
+    while (this.backlog.length > 0 && this.role === "leader" && this.serving && ensemble.canPropose() && this.tree.lastProcessedZxid >= ensemble.peer.lastCommittedZxid()) {
+      const intent = this.backlog.shift()!;
+      ensemble.propose((zxid) => encodeTxn(this.prepareIntent(intent, zxid)));
+    }
+  }
+
+  private replicateStandalone(intent: WriteIntent): void {
+    const zxid = ++this.lastAssignedZxid;
+    this.enqueueTxn(this.prepareIntent(intent, zxid));
+  }
+
+  /** Turns an intent into the txn with this zxid, validated against the outstanding changes. */
+  private prepareIntent(intent: WriteIntent, zxid: bigint): Txn {
+    const header = { sessionId: intent.sessionId, cxid: intent.kind === "createSession" || intent.kind === "reap" ? 0 : intent.cxid, zxid, timeMs: Date.now() };
+    return { header, body: this.prepareBody(intent, zxid) };
+  }
+
+  private prepareBody(intent: WriteIntent, zxid: bigint): TxnBody {
+    switch (intent.kind) {
+      case "createSession":
+        return { type: "createSession", timeoutMs: intent.timeoutMs };
+      case "error":
+        return { type: "error", err: intent.err };
+      case "closeSession":
+        return this.prepareCloseSession(intent.sessionId, zxid);
+      case "reap":
+        try {
+          return this.preparer.prepareReap(intent.path, this.pending, zxid);
+        } catch (e) {
+          if (e instanceof ZkError) return { type: "error", err: e.code };
+          throw e;
+        }
+      case "request": {
+        const session = this.sessions.get(intent.sessionId);
+        const ctx = { sessionId: intent.sessionId, auth: { ids: intent.ids, isSuper: intent.isSuper }, sessionClosing: session === undefined || session.closing };
+        try {
+          return this.preparer.prepare(intent.req, ctx, this.pending, zxid);
+        } catch (e) {
+          if (e instanceof MultiFailure) {
+            const err = e.codes.find((c) => c !== 0 && c !== Err.RuntimeInconsistency) ?? Err.SystemError;
+            return { type: "error", err, multiCodes: e.codes };
+          }
+          if (e instanceof ZkError) return { type: "error", err: e.code };
+          throw e;
+        }
+      }
+    }
+  }
+
+  private prepareCloseSession(sessionId: bigint, zxid: bigint): TxnBody {
+    this.sessions.markClosing(sessionId);
+    const candidates = new Set(this.tree.ephemerals.get(sessionId) ?? []);
+    for (const [path, rec] of this.pending.entries()) if (rec.state?.ephemeralOwner === sessionId) candidates.add(path);
+    return this.preparer.prepareCloseSession(sessionId, candidates, this.pending, zxid);
+  }
+
+  /** Standalone: log the txn (group commit), apply it in zxid order once durable. */
+  private enqueueTxn(txn: Txn): void {
+    const entry: InflightWrite = { txn, durable: false };
     this.inflight.push(entry);
     this.throttleIfBusy();
     this.persistence.append(txn).then(
@@ -517,7 +606,7 @@ export class StandaloneServer {
   private applyDurable(): void {
     while (this.inflight.length > 0 && this.inflight[0].durable) {
       const entry = this.inflight.shift()!;
-      if (entry.txn !== null) this.apply(entry.txn, entry.origin);
+      if (entry.txn !== null) this.applyCommitted(entry.txn);
       entry.onApplied?.();
     }
     this.throttleIfBusy();
@@ -535,17 +624,47 @@ export class StandaloneServer {
     for (const c of this.connections) c.setGlobalPause(busy);
   }
 
-  private apply(txn: Txn, origin: WriteOrigin | null): void {
+  /**
+   * Applies one committed txn, on any role: the tree (firing watches before any reply), the session table, and
+   * the reply to the local client that asked for it, if it is connected here.
+   */
+  applyCommitted(txn: Txn): void {
     const results = applyTxn(this.tree, txn);
     this.pending.applied(txn.header.zxid);
     for (const change of results.changes) this.watches.trigger(change, txn.header.zxid);
-    if (txn.body.type === "closeSession") this.finishCloseSession(txn.header.sessionId);
-    if (origin !== null && origin.reply !== undefined) {
-      const frame = buildWriteReply(txn, origin, results);
-      origin.reply(frame);
-      this.recordLatency(origin.conn, origin.startedMs, origin.req.op, true, frame.length);
-    }
+    const sessionId = txn.header.sessionId;
+    if (txn.body.type === "createSession") this.sessions.add(sessionId, txn.body.timeoutMs, Date.now());
+    if (txn.body.type === "closeSession") this.finishCloseSession(sessionId);
+    const local = this.takeLocalWrite(sessionId, txn.header.cxid);
+    if (local !== undefined) this.answerLocalWrite(local, txn, results);
     this.persistence.afterApply(this.tree, () => this.snapshotSessions());
+    if (this.ensemble !== null && this.backlog.length > 0) this.drainBacklog();
+  }
+
+  private answerLocalWrite(local: LocalWrite, txn: Txn, results: ReturnType<typeof applyTxn>): void {
+    local.onApplied?.();
+    if (local.reply === null) return;
+    const origin: WriteOrigin = { conn: local.conn, xid: local.cxid, req: local.req ?? { op: "closeSession" }, startedMs: local.startedMs };
+    const frame = buildWriteReply(txn, origin, results);
+    local.reply(frame);
+    this.recordLatency(local.conn, local.startedMs, local.req?.op ?? "error", true, frame.length);
+  }
+
+  private sync(conn: Connection, xid: number, path: string): void {
+    const done = conn.enqueueWrite();
+    const answer = () => done(replyFrame(xid, this.lastZxid, 0, (w) => void w.ustring(path)));
+    if (this.ensemble === null) {
+      this.inflight.push({ txn: null, durable: true, onApplied: answer });
+      this.applyDurable();
+    } else if (!this.ensemble.sync(answer)) {
+      conn.destroy();
+    }
+  }
+
+  /** Closes the client connection of a session whose write could not reach the leader. */
+  private dropSession(sessionId: bigint): void {
+    this.sessionConnections.get(sessionId)?.destroy();
+    this.localWrites.delete(sessionId);
   }
 
   private snapshotSessions(): { id: bigint; timeoutMs: number }[] {
@@ -560,24 +679,20 @@ export class StandaloneServer {
 
   // ---------------------------------------------------------------- sessions
 
-  private closeSession(sessionId: bigint, origin: WriteOrigin | null): void {
-    const session = this.sessions.get(sessionId);
+  private clientCloseSession(conn: Connection, xid: number, startedMs: number): void {
+    const session = this.sessions.get(conn.sessionId);
     if (session === undefined || session.closing) {
-      if (origin !== null) {
-        origin.conn.enqueueRead(() => replyFrame(origin.xid, this.lastZxid, 0), () => origin.conn.closeAfterFlush());
-      }
+      conn.enqueueRead(() => replyFrame(xid, this.lastZxid, 0), () => conn.closeAfterFlush());
       return;
     }
-    this.sessions.markClosing(sessionId);
-    const zxid = ++this.lastAssignedZxid;
-    const candidates = new Set(this.tree.ephemerals.get(sessionId) ?? []);
-    for (const [path, rec] of this.pending.entries()) if (rec.state?.ephemeralOwner === sessionId) candidates.add(path);
-    const body = this.preparer.prepareCloseSession(sessionId, candidates, this.pending, zxid);
-    this.enqueueTxn({ header: { sessionId, cxid: origin?.xid ?? 0, zxid, timeMs: Date.now() }, body }, origin);
+    const reply = conn.enqueueWrite();
+    this.registerLocalWrite(conn.sessionId, { conn, cxid: xid, req: { op: "closeSession" }, startedMs, reply });
+    this.route({ kind: "closeSession", sessionId: conn.sessionId, cxid: xid });
   }
 
   private finishCloseSession(sessionId: bigint): void {
     this.sessions.remove(sessionId);
+    this.touched.delete(sessionId);
     const conn = this.sessionConnections.get(sessionId);
     if (conn === undefined) return;
     this.sessionConnections.delete(sessionId);
@@ -599,13 +714,17 @@ export class StandaloneServer {
 
   /** Expires a session at once (TestingServer, admin tools): the same path as a timeout. */
   expireSession(sessionId: bigint): void {
-    this.closeSession(sessionId, null);
+    const session = this.sessions.get(sessionId);
+    if (session === undefined || session.closing) return;
+    this.route({ kind: "closeSession", sessionId, cxid: 0 });
   }
 
+  /** Only the standalone server or the serving leader decides expiry; followers forward touches to it. */
   private expireSessions(): void {
+    if (this.ensemble !== null && !(this.role === "leader" && this.serving)) return;
     for (const s of this.sessions.expired(Date.now())) {
       this.logger.info(`expiring session 0x${s.id.toString(16)}, timeout ${s.timeoutMs} ms`);
-      this.closeSession(s.id, null);
+      this.expireSession(s.id);
     }
   }
 
@@ -622,18 +741,8 @@ export class StandaloneServer {
       const node = this.tree.get(p);
       if (node && node.numChildren === 0 && now - node.mtime > Number(ttlOf(node.ephemeralOwner))) candidates.push(p);
     }
-    for (const p of candidates.slice(0, perRun)) {
-      const zxid = this.lastAssignedZxid + 1n;
-      let body: TxnBody;
-      try {
-        body = this.preparer.prepareReap(p, this.pending, zxid);
-      } catch (e) {
-        if (e instanceof ZkError) continue;
-        throw e;
-      }
-      this.lastAssignedZxid = zxid;
-      this.enqueueTxn({ header: { sessionId: 0n, cxid: 0, zxid, timeMs: now }, body }, null);
-    }
+    if (this.ensemble !== null && !(this.role === "leader" && this.serving)) return;
+    for (const p of candidates.slice(0, perRun)) this.route({ kind: "reap", sessionId: 0n, path: p });
   }
 
   /** The data directory the snapshots live in (for conf/dirs). */

@@ -67,6 +67,20 @@ export class DataTree {
   private readonly aclCache = new Map<string, readonly ACL[]>();
 
   constructor() {
+    this.addBuiltins();
+  }
+
+  /** Empties the tree back to the built-in nodes (before loading a leader's snapshot or rebuilding). */
+  reset(): void {
+    this.nodes.clear();
+    this.ephemerals.clear();
+    this.containers.clear();
+    this.ttlNodes.clear();
+    this.lastProcessedZxid = 0n;
+    this.addBuiltins();
+  }
+
+  private addBuiltins(): void {
     this.addBuiltin("/", OPEN_ACL_UNSAFE, Buffer.alloc(0));
     this.addBuiltin("/zookeeper", OPEN_ACL_UNSAFE, Buffer.alloc(0));
     this.addBuiltin("/zookeeper/quota", OPEN_ACL_UNSAFE, Buffer.alloc(0));

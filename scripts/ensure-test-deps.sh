@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the real ZooKeeper clients and server the interop tests drive are present, and compiles the
 # Java interop program. Run by `npm test` (pretest). As root it installs what is missing from Debian
-# (zookeeper, zookeeper-bin, python3-kazoo, and a JDK if javac is absent); otherwise it fails loudly.
+# (zookeeper, zookeeper-bin, python3-kazoo, chromium for the web console's browser test, and a JDK if javac is
+# absent); otherwise it fails loudly.
 # Idempotent: when everything is present it only checks files and exits in well under a second.
 set -euo pipefail
 
@@ -28,6 +29,7 @@ need default-jdk-headless command -v javac
 need libnetty-java test -f /usr/share/java/netty-handler.jar
 need openssl command -v openssl
 need default-jdk-headless test -x /usr/bin/java
+need chromium test -x /usr/bin/chromium
 
 if ((${#missing_packages[@]} > 0)); then
   # Unique, in order.
@@ -54,6 +56,7 @@ if ((${#missing_packages[@]} > 0)); then
   need default-jdk-headless command -v javac
 need libnetty-java test -f /usr/share/java/netty-handler.jar
 need openssl command -v openssl
+  need chromium test -x /usr/bin/chromium
   if ((${#missing_packages[@]} > 0)); then
     echo "ensure-test-deps: still missing after install: ${missing_packages[*]}" >&2
     exit 1
@@ -62,6 +65,10 @@ fi
 
 if [[ ! -d "$repo_root/node_modules/node-zookeeper-client" ]]; then
   echo "ensure-test-deps: node_modules/node-zookeeper-client is missing: run npm ci" >&2
+  exit 1
+fi
+if [[ ! -d "$repo_root/node_modules/playwright-core" ]]; then
+  echo "ensure-test-deps: node_modules/playwright-core is missing: run npm ci" >&2
   exit 1
 fi
 

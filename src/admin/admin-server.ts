@@ -6,12 +6,14 @@
  *   /metrics                       Prometheus text format (see metric-export.ts for the ZooKeeper name mapping)
  *   /healthz                       liveness: 200 whenever the process answers
  *   /readyz                        readiness: 200 while the server serves client requests, 503 otherwise
- * Anything else is a 404 (405 for other methods), always with a JSON body saying why.
+ *   /console/, /console/api/...    the web console and its JSON API (console/console-server.ts; any method)
+ * Anything else is a 404 (405 for other methods than GET/HEAD), always with a JSON body saying why.
  */
 import * as http from "node:http";
 import type { Logger } from "../base/logger.js";
 import { ADMIN_COMMANDS, runAdminCommand, TRACE_MASK_DEFAULT, type AdminState } from "./admin-commands.js";
 import type { AdminView } from "./admin-view.js";
+import { createWebConsole, type ConsoleOptions, type WebConsole } from "./console/console-server.js";
 import { toJsonText } from "./json-text.js";
 import { prometheusText, PROMETHEUS_CONTENT_TYPE } from "./metric-export.js";
 
@@ -23,6 +25,8 @@ export interface AdminServerOptions {
   /** ZooKeeper's `admin.commandURL`. */
   commandUrl?: string;
   clock?: () => number;
+  /** The web console under /console/; false leaves it out. Default: enabled, read-write. */
+  console?: ConsoleOptions | false;
 }
 
 export interface AdminServerHandle {
@@ -40,9 +44,10 @@ const REQUEST_TIMEOUT_MS = 30_000;
 export async function startAdminServer(view: AdminView, opts: AdminServerOptions): Promise<AdminServerHandle> {
   const state: AdminState = { traceMask: TRACE_MASK_DEFAULT, clock: opts.clock ?? Date.now };
   const commandUrl = (opts.commandUrl ?? "/commands").replace(/\/+$/, "");
+  const webConsole = opts.console === false ? null : createWebConsole(view, state, opts.logger, opts.console);
   const server = http.createServer((req, res) => {
     try {
-      route(req, res, view, state, commandUrl);
+      route(req, res, view, state, commandUrl, webConsole);
     } catch (e) {
       opts.logger.error(`admin server: ${req.method} ${req.url} failed: ${e instanceof Error ? e.message : String(e)}`);
       if (!res.headersSent) reply(res, req, 500, JSON_CONTENT_TYPE, toJsonText({ error: "internal error" }));
@@ -50,18 +55,26 @@ export async function startAdminServer(view: AdminView, opts: AdminServerOptions
     }
   });
   server.requestTimeout = REQUEST_TIMEOUT_MS;
-  await listen(server, opts.host, opts.port);
+  try {
+    await listen(server, opts.host, opts.port);
+  } catch (e) {
+    await webConsole?.close();
+    throw e;
+  }
   server.on("error", (e) => opts.logger.error(`admin server: ${e.message}`));
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : opts.port;
   opts.logger.info(`admin server listening on ${opts.host}:${port}`, { url: `http://${opts.host}:${port}${commandUrl}` });
   return {
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      // The console's clients first: their sessions end cleanly while the client port still answers.
+      await webConsole?.close();
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 
@@ -76,8 +89,10 @@ function listen(server: http.Server, host: string, port: number): Promise<void> 
   });
 }
 
-function route(req: http.IncomingMessage, res: http.ServerResponse, view: AdminView, state: AdminState, commandUrl: string): void {
+function route(req: http.IncomingMessage, res: http.ServerResponse, view: AdminView, state: AdminState, commandUrl: string, webConsole: WebConsole | null): void {
   const url = new URL(req.url ?? "/", "http://admin");
+  // The console has its own methods (its API writes) and replies.
+  if (webConsole?.handles(url.pathname)) return webConsole.handle(req, res, url);
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.setHeader("Allow", "GET, HEAD");
     reply(res, req, 405, JSON_CONTENT_TYPE, toJsonText({ error: `HTTP method ${req.method} is not supported` }));

@@ -51,13 +51,24 @@ export interface FourLetterWordView {
   readonly sessions: { sessions: Map<bigint, { id: bigint; expiresAtMs: number }> };
   readonly watches: { summary(): { count: number; paths: Map<string, Set<unknown>> } };
   persistenceSizes(): { dataDirBytes: number; logDirBytes: number };
+  /** standalone, leader, follower, observer (default standalone). */
+  readonly serverState?: string;
+  /** False while the server is not serving clients (e.g. an ensemble member without a quorum). */
+  readonly serving?: boolean;
+  /** Leader only: counts for mntr's zk_followers / zk_synced_followers / zk_synced_observers. */
+  learnerCounts?(): { followers: number; syncedFollowers: number; syncedObservers: number; pendingSyncs: number } | null;
 }
+
+const NOT_SERVING = "This ZooKeeper instance is not currently serving requests\n";
+/** Commands that answer even when the server is not serving. */
+const ALWAYS_ANSWERED = new Set(["ruok", "isro", "envi", "conf", "gtmk", "stmk", "dirs", "crst", "srst"]);
 
 let traceMask = 306n;
 
 export function runFourLetterWord(word: string, server: FourLetterWordView): string {
   const wl = server.config.fourLetterWordWhitelist;
   if (wl !== "*" && !wl.has(word)) return `${word} is not executed because it is not in the whitelist.\n`;
+  if (server.serving === false && !ALWAYS_ANSWERED.has(word)) return NOT_SERVING;
   switch (word) {
     case "ruok":
       return "imok";
@@ -136,7 +147,7 @@ function serverSummary(server: FourLetterWordView, withClients: boolean): string
     `Connections: ${connectionCount(server)}`,
     `Outstanding: ${server.outstandingRequests}`,
     `Zxid: ${hex(server.lastZxid)}`,
-    "Mode: standalone",
+    `Mode: ${server.serverState ?? "standalone"}`,
     `Node count: ${server.tree.nodeCount()}`,
   );
   return lines.join("\n") + "\n";
@@ -194,7 +205,7 @@ function mntr(server: FourLetterWordView): string {
   for (const set of server.tree.ephemerals.values()) ephemerals += set.size;
   const rows: [string, string | number][] = [
     ["zk_version", VERSION_LINE],
-    ["zk_server_state", "standalone"],
+    ["zk_server_state", server.serverState ?? "standalone"],
     ["zk_avg_latency", s.latencyAvg.toFixed(4)],
     ["zk_max_latency", s.latencyMaxMs],
     ["zk_min_latency", s.latencyMin],
@@ -213,6 +224,16 @@ function mntr(server: FourLetterWordView): string {
     ["zk_uptime", Date.now() - server.startedMs],
     ["zk_last_zxid", hex(server.lastZxid)],
   ];
+  const learners = server.learnerCounts?.() ?? null;
+  if (learners !== null) {
+    rows.push(
+      ["zk_followers", learners.followers],
+      ["zk_synced_followers", learners.syncedFollowers],
+      ["zk_synced_non_voting_followers", 0],
+      ["zk_synced_observers", learners.syncedObservers],
+      ["zk_pending_syncs", learners.pendingSyncs],
+    );
+  }
   return rows.map(([k, v]) => `${k}\t${v}`).join("\n") + "\n";
 }
 

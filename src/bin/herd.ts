@@ -3,16 +3,26 @@
  * Herd's command-line entry point.
  *   herd server                      standalone server on 127.0.0.1:2181, data under ./data
  *   herd server --config zoo.cfg     the same, configured by a ZooKeeper zoo.cfg
+ *   herd cli [-server host:port] [--json] [command...]   zkCli.sh-compatible shell, or one command
+ *   herd snapshot export|import --server host:port      portable JSON-lines dump of a tree
+ *   herd import-zookeeper <dataDir> --server host:port  copy an Apache ZooKeeper data directory into Herd
  */
 import { consoleLogger, type LogLevel } from "../base/logger.js";
 import { ConfigError, defaultServerConfig, loadServerConfig, type ServerConfig } from "../config/server-config.js";
 import { StandaloneServer } from "../runtime/standalone-server.js";
 
 const USAGE = `usage: herd server [--config zoo.cfg] [--log-level debug|info|warn|error]
-  Starts a standalone Herd server. Without --config it listens on 127.0.0.1:2181 with data under ./data.`;
+  Starts a standalone Herd server. Without --config it listens on 127.0.0.1:2181 with data under ./data.
+       herd cli [-server host:port] [--json] [command...]
+       herd snapshot export|import --server host:port
+       herd import-zookeeper <dataDir> (--server host:port | --out dump.jsonl)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // The operator tools load only when asked for, so `herd server` starts exactly as before.
+  if (command === "cli") return (await import("../cli/index.js")).cliMain(rest);
+  if (command === "snapshot") return (await import("../cli/index.js")).snapshotMain(rest);
+  if (command === "import-zookeeper") return (await import("../cli/index.js")).importZooKeeperMain(rest);
   if (command !== "server") {
     process.stderr.write(USAGE + "\n");
     return command === undefined || command === "--help" || command === "-h" ? 0 : 64;
@@ -42,7 +52,6 @@ async function main(argv: string[]): Promise<number> {
   }
   for (const key of config.unknownKeys) logger.warn(`unknown configuration key '${key}' ignored`);
   for (const warning of config.warnings) logger.warn(warning);
-  if (config.servers.size > 1) logger.warn("server.N entries found: ensemble mode is not available yet; running standalone");
 
   let server: StandaloneServer;
   try {
@@ -52,7 +61,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`herd: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
-  process.stdout.write(`Herd serving standalone on ${config.clientPortAddress}:${server.port}\n`);
+  if (server.serverId !== 1n || config.servers.size > 1) {
+    process.stdout.write(`Herd ensemble member ${server.serverId} listening on ${config.clientPortAddress}:${server.port}\n`);
+  } else {
+    process.stdout.write(`Herd serving standalone on ${config.clientPortAddress}:${server.port}\n`);
+  }
   if (server.securePort !== null) process.stdout.write(`Herd serving TLS on port ${server.securePort}\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

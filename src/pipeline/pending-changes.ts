@@ -71,6 +71,12 @@ export class PendingChanges implements NodeView {
     return this.records.entries();
   }
 
+  /** Forgets every outstanding change (after a role change or a state reload: nothing pending survives). */
+  clear(): void {
+    this.records.clear();
+    this.byZxid.length = 0;
+  }
+
   size(): number {
     return this.records.size;
   }

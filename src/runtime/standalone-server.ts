@@ -27,8 +27,11 @@ import { readTlsSettings } from "../config/tls-config.js";
 import { Connection } from "./connection.js";
 import { Persistence } from "./persistence.js";
 import { applyTxn, buildWriteReply, type WriteOrigin } from "./write-replies.js";
-import { encodeIntent, type WriteIntent } from "./write-intent.js";
-import type { EnsembleDriver } from "./ensemble-driver.js";
+import { decodeIntent, encodeIntent, type WriteIntent } from "./write-intent.js";
+import { EnsembleDriver } from "./ensemble-driver.js";
+import type { RoleChange } from "../zab/index.js";
+import { restoreSnapshot, serializeSnapshot } from "../tree/snapshot-codec.js";
+import * as fs from "node:fs";
 import { encodeTxn } from "../tree/txn.js";
 import { FOUR_LETTER_WORDS, runFourLetterWord } from "../admin/four-letter-words.js";
 import { startAdminServer } from "../admin/admin-server.js";
@@ -89,8 +92,8 @@ export class StandaloneServer {
   readonly metrics = new ServerMetrics();
   readonly startedMs = Date.now();
 
-  private constructor(readonly config: ServerConfig, readonly logger: Logger) {
-    this.sessions = new SessionTracker(config.tickTimeMs, SERVER_ID, Date.now());
+  private constructor(readonly config: ServerConfig, readonly logger: Logger, readonly serverId: bigint) {
+    this.sessions = new SessionTracker(config.tickTimeMs, serverId, Date.now());
     // CVE-2024-23944: a watcher learns of a change only if it may READ the node (the parent for child events).
     this.watches = new WatchManager((w, acl) => config.skipACL || hasPermission(acl, Perm.READ, w as Connection));
     this.preparer = new Preparer({ extendedTypesEnabled: config.extendedTypesEnabled, skipACL: config.skipACL });
@@ -98,17 +101,115 @@ export class StandaloneServer {
   }
 
   static async start(config: ServerConfig, logger: Logger): Promise<StandaloneServer> {
-    const server = new StandaloneServer(config, logger);
+    const myId = isEnsemble(config) ? readMyId(config) : Number(SERVER_ID);
+    const server = new StandaloneServer(config, logger, BigInt(myId));
     server.persistence = await Persistence.open(config, logger, server.metrics);
-    const restoredSessions = server.persistence.recover(server.tree);
-    for (const s of restoredSessions) server.sessions.add(s.id, s.timeoutMs, Date.now());
-    server.adoptOrphanEphemerals();
+    server.resetSessions(server.persistence.recover(server.tree));
     server.lastAssignedZxid = server.tree.lastProcessedZxid;
     await server.listen();
     server.startTimers();
-    server.serving = true;
+    if (isEnsemble(config)) {
+      server.publishEnsembleConfig();
+      server.role = "looking";
+      server.ensemble = new EnsembleDriver(config, myId, server, server.persistence, logger);
+      await server.ensemble.start();
+    } else {
+      server.adoptOrphanEphemerals();
+      server.serving = true;
+    }
     await server.startAdmin();
     return server;
+  }
+
+  private resetSessions(restored: { id: bigint; timeoutMs: number }[]): void {
+    for (const id of [...this.sessions.sessions.keys()]) this.sessions.remove(id);
+    for (const s of restored) this.sessions.add(s.id, s.timeoutMs, Date.now());
+  }
+
+  /** /zookeeper/config holds the membership, as ZooKeeper publishes it (clients such as Curator read it). */
+  private publishEnsembleConfig(): void {
+    const lines = [...this.config.servers].map(([id, s]) => `server.${id}=${s.host}:${s.quorumPort}:${s.electionPort}:${s.role}` + (s.clientPort !== undefined ? `;${s.clientHost ?? s.host}:${s.clientPort}` : ""));
+    const node = this.tree.get("/zookeeper/config");
+    if (node !== undefined) node.data = Buffer.from(lines.concat("version=0").join("\n"));
+  }
+
+  // ---------------------------------------------------------------- ReplicaHost: what the ensemble driver calls
+
+  handleForwarded(bytes: Buffer): void {
+    let intent: WriteIntent;
+    try {
+      intent = decodeIntent(bytes);
+    } catch (e) {
+      this.logger.warn(`dropping an undecodable forwarded request: ${(e as Error).message}`);
+      return;
+    }
+    this.route(intent);
+  }
+
+  touchSessions(bytes: Buffer): void {
+    const now = Date.now();
+    for (let i = 0; i + 8 <= bytes.length; i += 8) this.sessions.touch(bytes.readBigInt64BE(i), now);
+  }
+
+  snapshotBytes(): { zxid: bigint; bytes: Buffer } {
+    return { zxid: this.tree.lastProcessedZxid, bytes: Buffer.concat([...serializeSnapshot(this.tree, this.snapshotSessions())]) };
+  }
+
+  installSnapshot(_zxid: bigint, bytes: Buffer): void {
+    this.tree.reset();
+    this.pending.clear();
+    this.resetSessions(restoreSnapshot(bytes, this.tree).sessions);
+    this.publishEnsembleConfig();
+  }
+
+  rebuildAt(zxid: bigint): void {
+    this.tree.reset();
+    this.pending.clear();
+    this.resetSessions(this.persistence.recover(this.tree));
+    this.publishEnsembleConfig();
+    this.logger.info(`rebuilt the tree at 0x${this.tree.lastProcessedZxid.toString(16)} after truncating to 0x${zxid.toString(16)}`);
+  }
+
+  /** ZooKeeper's server_state for srvr/mntr/admin. */
+  get serverState(): "standalone" | "leader" | "follower" | "observer" {
+    return this.role === "looking" ? "standalone" : this.role;
+  }
+
+  learnerCounts(): { followers: number; syncedFollowers: number; syncedObservers: number; pendingSyncs: number } | null {
+    if (this.ensemble === null || this.role !== "leader") return null;
+    const learners = this.ensemble.status().learners;
+    return {
+      followers: learners.filter((l) => !l.observer).length,
+      syncedFollowers: learners.filter((l) => !l.observer && l.synced).length,
+      syncedObservers: learners.filter((l) => l.observer && l.synced).length,
+      pendingSyncs: 0,
+    };
+  }
+
+  appliedZxid(): bigint {
+    return this.tree.lastProcessedZxid;
+  }
+
+  /**
+   * Serve clients only while synced with a leader (or leading an established epoch). Leaving that state drops
+   * every client connection: their sessions live on in the ensemble and clients re-attach elsewhere or later.
+   */
+  onRoleChanged(change: RoleChange): void {
+    const role = change.role === "leading" ? "leader" : change.role === "following" ? "follower" : change.role === "observing" ? "observer" : "looking";
+    const wasServing = this.serving;
+    this.role = role;
+    this.serving = change.synced && role !== "looking";
+    if (wasServing && !this.serving) {
+      for (const c of [...this.connections]) if (c.sessionId !== 0n || c.state !== "new") c.destroy();
+      this.localWrites.clear();
+    }
+    this.backlog = [];
+    this.pending.clear();
+    if (role === "leader" && this.serving) {
+      // The new leader owns expiry: every session gets a full timeout from now to reach it.
+      const now = Date.now();
+      for (const id of this.sessions.sessions.keys()) this.sessions.touch(id, now);
+    }
   }
 
   /** The AdminServer (HTTP on admin.serverPort) when enabled; a port in use is logged, not fatal, as in ZooKeeper. */
@@ -201,6 +302,7 @@ export class StandaloneServer {
     this.stopping = true;
     this.serving = false;
     await this.admin?.close();
+    await this.ensemble?.close();
     for (const t of this.timers) clearInterval(t);
     if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
     for (const c of this.connections) c.destroy();
@@ -300,6 +402,11 @@ export class StandaloneServer {
       conn.destroy();
       return;
     }
+    if (!this.serving) {
+      // Not in a quorum right now: the client must try another server, as ZooKeeper makes it.
+      conn.destroy();
+      return;
+    }
     if (req.lastZxidSeen > this.tree.lastProcessedZxid) {
       this.logger.warn(`refusing session from ${conn.remoteAddress}: it has seen zxid 0x${req.lastZxidSeen.toString(16)}, ours is 0x${this.tree.lastProcessedZxid.toString(16)}`);
       conn.destroy();
@@ -374,6 +481,7 @@ export class StandaloneServer {
       return;
     }
     this.sessions.touch(conn.sessionId, Date.now());
+    if (this.ensemble !== null && this.role !== "leader") this.touched.add(conn.sessionId);
     conn.lastCxid = xid;
     let req: Request;
     try {
@@ -721,6 +829,13 @@ export class StandaloneServer {
 
   /** Only the standalone server or the serving leader decides expiry; followers forward touches to it. */
   private expireSessions(): void {
+    if (this.ensemble !== null && this.role !== "leader" && this.touched.size > 0) {
+      const bytes = Buffer.alloc(this.touched.size * 8);
+      let i = 0;
+      for (const id of this.touched) bytes.writeBigInt64BE(id, 8 * i++);
+      this.touched.clear();
+      this.ensemble.queueSessionTouches(bytes);
+    }
     if (this.ensemble !== null && !(this.role === "leader" && this.serving)) return;
     for (const s of this.sessions.expired(Date.now())) {
       this.logger.info(`expiring session 0x${s.id.toString(16)}, timeout ${s.timeoutMs} ms`);
@@ -794,4 +909,23 @@ function validateMultiReadOps(ops: Request[]): void {
 function shortOpName(type: number): string {
   const name = opName(type) ?? "UNKNOWN";
   return name.slice(0, 4).toUpperCase();
+}
+
+/** Ensemble mode: zoo.cfg lists more than one server (one server.N line alone still means standalone). */
+function isEnsemble(config: ServerConfig): boolean {
+  return config.servers.size > 1;
+}
+
+/** dataDir/myid names this member, as in ZooKeeper. */
+function readMyId(config: ServerConfig): number {
+  const file = path.join(config.dataDir, "myid");
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8").trim();
+  } catch {
+    throw new Error(`ensemble mode needs ${file} holding this server's id (one of ${[...config.servers.keys()].join(", ")})`);
+  }
+  const id = Number(text);
+  if (!Number.isInteger(id) || !config.servers.has(id)) throw new Error(`${file} holds '${text}', not one of the server ids in zoo.cfg`);
+  return id;
 }

@@ -2,7 +2,8 @@
 /**
  * Herd's command-line entry point.
  *   herd server                      standalone server on 127.0.0.1:2181, data under ./data
- *   herd server --config zoo.cfg     the same, configured by a ZooKeeper zoo.cfg
+ *   herd server --config zoo.cfg     the same, configured by a ZooKeeper zoo.cfg (ensemble member if it lists servers)
+ *   herd ensemble --size 3           a local ensemble for development (data under ./data/ensemble)
  *   herd cli [-server host:port] [--json] [command...]   zkCli.sh-compatible shell, or one command
  *   herd snapshot export|import --server host:port      portable JSON-lines dump of a tree
  *   herd import-zookeeper <dataDir> --server host:port  copy an Apache ZooKeeper data directory into Herd
@@ -13,6 +14,7 @@ import { StandaloneServer } from "../runtime/standalone-server.js";
 
 const USAGE = `usage: herd server [--config zoo.cfg] [--log-level debug|info|warn|error]
   Starts a standalone Herd server. Without --config it listens on 127.0.0.1:2181 with data under ./data.
+       herd ensemble [--size 3] [--observers 0] [--dir ./data/ensemble] [--base-port 2181]
        herd cli [-server host:port] [--json] [command...]
        herd snapshot export|import --server host:port
        herd import-zookeeper <dataDir> (--server host:port | --out dump.jsonl)`;
@@ -23,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === "cli") return (await import("../cli/index.js")).cliMain(rest);
   if (command === "snapshot") return (await import("../cli/index.js")).snapshotMain(rest);
   if (command === "import-zookeeper") return (await import("../cli/index.js")).importZooKeeperMain(rest);
+  if (command === "ensemble") return (await import("./ensemble-command.js")).ensembleMain(rest);
   if (command !== "server") {
     process.stderr.write(USAGE + "\n");
     return command === undefined || command === "--help" || command === "-h" ? 0 : 64;

@@ -357,7 +357,7 @@ const KNOWN_SYSTEM_PROPERTY_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /** Key families: any key starting with one of these is a known ZooKeeper key. */
-const KNOWN_NATIVE_PREFIXES = ["metricsProvider.", "quorum.", "localSessions"] as const;
+const KNOWN_NATIVE_PREFIXES = ["metricsProvider.", "quorum.", "localSessions", "herd."] as const;
 const KNOWN_SYSTEM_PROPERTY_PREFIXES = [
   "admin.",
   "ssl.",

@@ -56,8 +56,10 @@ export class EnsembleDriver {
   ) {
     this.epochs = new EpochFiles(path.join(config.dataDir, "version-2"));
     const applied = host.appliedZxid();
-    const recent = persistence.recentEntries(LOG_WINDOW_ENTRIES);
-    this.window = new LogWindow(recent.base, recent.entries, LOG_WINDOW_ENTRIES);
+    // How many recent txns the leader keeps to DIFF a lagging learner; further behind gets a SNAP.
+    const windowEntries = Number(config.raw.get("herd.syncWindowEntries") ?? LOG_WINDOW_ENTRIES);
+    const recent = persistence.recentEntries(windowEntries);
+    this.window = new LogWindow(recent.base, recent.entries, windowEntries);
     const members: Member[] = [...config.servers].map(([id, s]) => ({ id, role: s.role }));
     this.peer = new ZabPeer({
       id: myId,
@@ -66,6 +68,7 @@ export class EnsembleDriver {
       log: this.window,
       initLimitTicks: config.initLimit ?? 10,
       syncLimitTicks: config.syncLimit ?? 5,
+      diffEntriesMax: windowEntries,
     });
     const me = config.servers.get(myId)!;
     const peers = new Map<number, PeerAddress>([...config.servers].map(([id, s]) => [id, { host: s.host, port: s.quorumPort }]));
@@ -162,9 +165,11 @@ export class EnsembleDriver {
     if (r.installSnapshot) {
       this.host.installSnapshot(r.installSnapshot.zxid, r.installSnapshot.bytes);
       await this.persistence.installSnapshot(r.installSnapshot.zxid, r.installSnapshot.bytes);
+      this.logger.info(`installed the leader's snapshot at 0x${r.installSnapshot.zxid.toString(16)} (${r.installSnapshot.bytes.length} bytes)`);
     }
     if (r.truncateAfter !== undefined) {
       await this.persistence.truncateLogAfter(r.truncateAfter);
+      this.logger.info(`truncated the log after 0x${r.truncateAfter.toString(16)} (proposals that never committed)`);
       if (this.host.appliedZxid() > r.truncateAfter) this.host.rebuildAt(r.truncateAfter);
     }
     if (r.persistEpochs?.acceptedEpoch !== undefined) this.epochs.write("acceptedEpoch", r.persistEpochs.acceptedEpoch);

@@ -10,6 +10,7 @@ import { FrameDecoder } from "../jute/frame.js";
 import type { Id } from "../jute/records.js";
 import { notificationFrame } from "../pipeline/replies.js";
 import type { AuthInfo } from "../tree/acl.js";
+import type { DigestMd5Server } from "../auth/sasl-digest-md5.js";
 import type { Watcher } from "../watches/watch-manager.js";
 
 /** A reply position in the per-connection order: filled when its write applies, or computed when reached. */
@@ -30,6 +31,8 @@ export class Connection implements Watcher, AuthInfo {
   readonly decoder: FrameDecoder;
   ids: Id[] = [];
   isSuper = false;
+  /** The SASL exchange in progress or done on this connection (op 102). */
+  sasl: DigestMd5Server | null = null;
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly establishedMs = Date.now();

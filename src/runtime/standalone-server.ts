@@ -32,6 +32,8 @@ import { EnsembleDriver } from "./ensemble-driver.js";
 import type { RoleChange } from "../zab/index.js";
 import { restoreSnapshot, serializeSnapshot } from "../tree/snapshot-codec.js";
 import * as fs from "node:fs";
+import { DigestMd5Server } from "../auth/sasl-digest-md5.js";
+import { digestUsers, parseJaas } from "../auth/jaas.js";
 import { encodeTxn } from "../tree/txn.js";
 import { FOUR_LETTER_WORDS, runFourLetterWord } from "../admin/four-letter-words.js";
 import { startAdminServer } from "../admin/admin-server.js";
@@ -106,6 +108,7 @@ export class StandaloneServer {
     server.persistence = await Persistence.open(config, logger, server.metrics);
     server.resetSessions(server.persistence.recover(server.tree));
     server.lastAssignedZxid = server.tree.lastProcessedZxid;
+    server.saslUsers(); // a bad JAAS file is a start-up error, not a failure on the first SASL request
     await server.listen();
     server.startTimers();
     if (isEnsemble(config)) {
@@ -524,7 +527,8 @@ export class StandaloneServer {
       case "check":
         return this.unimplemented(conn, xid);
       case "sasl":
-        return this.unimplemented(conn, xid);
+        this.handleSasl(conn, xid, req.token);
+        return;
       case "reconfig":
         conn.enqueueRead(() => replyFrame(xid, this.lastZxid, Err.ReconfigDisabled));
         return;
@@ -591,6 +595,38 @@ export class StandaloneServer {
       conn.enqueueRead(() => replyFrame(Xid.auth, 0n, Err.AuthFailed), () => conn.closeAfterFlush());
     }
     void xid;
+  }
+
+  /**
+   * SASL (op 102) with DIGEST-MD5, users from the JAAS file named by jaasLoginConfig: each token is one step
+   * of the exchange; success gives the connection the identity sasl:<user>. A failed step (or SASL without a
+   * JAAS Server section) answers AuthFailed and closes the connection, as ZooKeeper does.
+   */
+  private handleSasl(conn: Connection, xid: number, token: Buffer): void {
+    const users = this.saslUsers();
+    if (users === null) {
+      conn.enqueueRead(() => replyFrame(xid, this.lastZxid, Err.AuthFailed), () => conn.closeAfterFlush());
+      return;
+    }
+    conn.sasl ??= new DigestMd5Server({ lookupPassword: (user) => users.get(user) ?? null });
+    const step = conn.sasl.step(token);
+    if ("error" in step) {
+      this.logger.warn(`SASL authentication from ${conn.remoteAddress} failed: ${step.error}`);
+      conn.enqueueRead(() => replyFrame(xid, this.lastZxid, Err.AuthFailed), () => conn.closeAfterFlush());
+      return;
+    }
+    if (step.done && step.authorizationId !== undefined) conn.ids.push({ scheme: "sasl", id: step.authorizationId });
+    conn.enqueueRead(() => replyFrame(xid, this.lastZxid, 0, (w) => void w.buffer(step.token)));
+  }
+
+  private saslUsersCache: Map<string, string> | null | undefined;
+
+  /** Users of the JAAS file's Server section, loaded once (null without a jaasLoginConfig). */
+  private saslUsers(): Map<string, string> | null {
+    if (this.saslUsersCache !== undefined) return this.saslUsersCache;
+    const file = this.config.raw.get("jaasLoginConfig") ?? this.config.raw.get("zookeeper.jaasLoginConfig");
+    this.saslUsersCache = file === undefined ? null : digestUsers(parseJaas(fs.readFileSync(file, "utf8")), "Server");
+    return this.saslUsersCache;
   }
 
   // ---------------------------------------------------------------- the write path

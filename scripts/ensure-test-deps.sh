@@ -10,6 +10,9 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 java_src="$repo_root/test/interop/java/HerdInterop.java"
 java_out="$repo_root/dist/interop-java"
 zookeeper_jar=/usr/share/java/zookeeper.jar
+curator_java_src="$repo_root/test/recipes/java/CuratorInterop.java"
+curator_java_out="$repo_root/dist/recipes-java"
+curator_recipes_jar=/usr/share/java/curator-recipes.jar
 
 # Each needed thing: a check, and the Debian package that provides it.
 missing_packages=()
@@ -29,6 +32,7 @@ need default-jdk-headless command -v javac
 need libnetty-java test -f /usr/share/java/netty-handler.jar
 need openssl command -v openssl
 need default-jdk-headless test -x /usr/bin/java
+need libcurator-recipes-java test -f "$curator_recipes_jar"
 need chromium test -x /usr/bin/chromium
 
 if ((${#missing_packages[@]} > 0)); then
@@ -57,6 +61,7 @@ if ((${#missing_packages[@]} > 0)); then
 need libnetty-java test -f /usr/share/java/netty-handler.jar
 need openssl command -v openssl
   need chromium test -x /usr/bin/chromium
+  need libcurator-recipes-java test -f "$curator_recipes_jar"
   if ((${#missing_packages[@]} > 0)); then
     echo "ensure-test-deps: still missing after install: ${missing_packages[*]}" >&2
     exit 1
@@ -77,4 +82,12 @@ class_file="$java_out/HerdInterop.class"
 if [[ ! -f "$class_file" || "$java_src" -nt "$class_file" || "$zookeeper_jar" -nt "$class_file" ]]; then
   mkdir -p "$java_out"
   javac -nowarn -implicit:none -encoding UTF-8 -cp "$zookeeper_jar" -d "$java_out" "$java_src"
+fi
+
+# Compile the Curator interop program (recipes) when its source or Curator's jar is newer.
+curator_class_file="$curator_java_out/CuratorInterop.class"
+if [[ ! -f "$curator_class_file" || "$curator_java_src" -nt "$curator_class_file" || "$curator_recipes_jar" -nt "$curator_class_file" ]]; then
+  mkdir -p "$curator_java_out"
+  curator_cp="$curator_recipes_jar:/usr/share/java/curator-framework.jar:/usr/share/java/curator-client.jar:$zookeeper_jar"
+  javac -nowarn -implicit:none -encoding UTF-8 -cp "$curator_cp" -d "$curator_java_out" "$curator_java_src"
 fi

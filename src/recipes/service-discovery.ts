@@ -174,7 +174,8 @@ export class ServiceCache<P> extends EventEmitter<ServiceCacheEvents> {
 
 /** Picks an enabled instance of one service from a ServiceCache (Curator's ServiceProvider). */
 export class ServiceProvider<P> {
-  constructor(private readonly cache: ServiceCache<P>, private readonly strategy: ProviderStrategy<P>) {}
+  /** @param cache the instances to pick from; its `changed` event says when they change. */
+  constructor(readonly cache: ServiceCache<P>, private readonly strategy: ProviderStrategy<P>) {}
 
   start(): Promise<void> {
     return this.cache.start();

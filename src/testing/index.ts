@@ -1,2 +1,3 @@
-/** `herd/testing`: servers for Node test suites. */
+/** `herd/testing`: a server or an ensemble for Node test suites. */
 export { TestingServer, type TestingServerOptions } from "./testing-server.js";
+export { TestingCluster, type TestingClusterOptions } from "./testing-cluster.js";

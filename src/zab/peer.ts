@@ -135,7 +135,8 @@ export class ZabPeer {
 
   /**
    * Client sync: completes (Ready.syncsCompleted) once this server has applied everything the leader had
-   * proposed when the sync reached it. False if there is no synced leader to ask right now.
+   * proposed when the sync reached it, and a quorum confirmed that leader is still current (it echoed a ping
+   * sent after the sync arrived: a stale leader can never answer). False if there is no synced leader now.
    */
   sync(token: Buffer): boolean {
     const core = this.core;

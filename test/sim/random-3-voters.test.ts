@@ -1,0 +1,7 @@
+/** Randomized simulator runs, 3 voters + 1 observer, over the fixed seed list (see randomized.ts). */
+import { test } from "node:test";
+import { runSeeds, SEEDS } from "./randomized.js";
+
+test(`3 voters and an observer survive faults over ${SEEDS.length} seeds, converging on one state`, () => {
+  runSeeds(3, 1, SEEDS);
+});

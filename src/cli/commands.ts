@@ -14,7 +14,7 @@ import {
   ZooKeeperError,
 } from "../client/index.js";
 import { UsageError, checkPath, intOption, parseAcl, parseOptions, type OptionSpec, type ParsedArgs } from "./args.js";
-import { aclJson, aclLines, dataJson, keeperErrorMessage, statJson, statLines } from "./format.js";
+import { aclJson, aclLines, dataJson, rawKeeperMessage, statJson, statLines } from "./format.js";
 
 /** What a command needs from the shell around it. */
 export interface CommandContext {
@@ -306,7 +306,7 @@ const setAcl = command({
         } catch (err) {
           if (!(err instanceof ZooKeeperError)) throw err;
           failed.push(p);
-          ctx.print(keeperErrorMessage(err, p));
+          ctx.print(rawKeeperMessage(err, p));
         }
       });
       return { path, updated: paths.length - failed.length, failed };

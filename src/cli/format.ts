@@ -111,8 +111,13 @@ export function keeperErrorMessage(err: ZooKeeperError, path: string | undefined
   const where = err.path ?? path;
   const sentence = pathSentences.get(err.code);
   if (sentence !== undefined) return `${sentence}${where ?? "null"}`;
+  return rawKeeperMessage(err, where);
+}
+
+/** KeeperException#getMessage, which zkCli prints as is where it does not wrap the error (e.g. setAcl -R). */
+export function rawKeeperMessage(err: ZooKeeperError, path: string | undefined): string {
   const words = codeMessages.get(err.code) ?? errName(err.code);
-  return where === undefined || where === "" ? `KeeperErrorCode = ${words}` : `KeeperErrorCode = ${words} for ${where}`;
+  return path === undefined || path === "" ? `KeeperErrorCode = ${words}` : `KeeperErrorCode = ${words} for ${path}`;
 }
 
 // ------------------------------------------------------------------ JSON shapes

@@ -14,6 +14,8 @@ import { ScratchView, type NodeState, type NodeView } from "./pending-changes.js
 export interface PrepOptions {
   extendedTypesEnabled: boolean;
   skipACL: boolean;
+  /** Quota check of a create or setData: an error code (QuotaExceeded) to refuse it, or null. */
+  quota?: (kind: "create" | "setData", path: string, newDataLength: number) => number | null;
 }
 
 export interface PrepContext {
@@ -117,6 +119,7 @@ export class Preparer {
     if (problem !== null) throw new ZkError(Err.BadArguments, problem);
     if (view.lookup(path) !== null) throw new ZkError(Err.NodeExists);
     if (isSessionOwner(parent.ephemeralOwner)) throw new ZkError(Err.NoChildrenForEphemerals);
+    this.quotaCheck("create", path, req.data);
     const ephemeralOwner = mode.ephemeral ? ctx.sessionId : mode.container ? CONTAINER_OWNER : mode.ttl ? ttlOwner(req.ttl) : 0n;
     const parentCreateCount = (parent.createCount + 1) | 0;
     view.record(parentName, zxid, { ...parent, createCount: parentCreateCount, numChildren: parent.numChildren + 1 });
@@ -171,6 +174,11 @@ export class Preparer {
     view.record(path, zxid, null);
   }
 
+  private quotaCheck(kind: "create" | "setData", path: string, data: Buffer | null): void {
+    const refused = this.opts.quota?.(kind, path, data === null ? 0 : data.length) ?? null;
+    if (refused !== null) throw new ZkError(refused);
+  }
+
   private validPath(path: string): void {
     const problem = pathProblem(path);
     if (problem !== null) throw new ZkError(Err.BadArguments, problem);
@@ -182,6 +190,7 @@ export class Preparer {
     const node = view.lookup(req.path);
     if (node === null) throw new ZkError(Err.NoNode);
     this.acl(node, Perm.WRITE, ctx);
+    this.quotaCheck("setData", req.path, req.data);
     if (req.version !== -1 && node.version !== req.version) throw new ZkError(Err.BadVersion);
     const version = (node.version + 1) | 0;
     view.record(req.path, zxid, { ...node, version });

@@ -33,6 +33,7 @@ import type { RoleChange } from "../zab/index.js";
 import { restoreSnapshot, serializeSnapshot } from "../tree/snapshot-codec.js";
 import * as fs from "node:fs";
 import { DigestMd5Server } from "../auth/sasl-digest-md5.js";
+import { QuotaTracker, type QuotaStatsWrite } from "../tree/quotas.js";
 import { digestUsers, parseJaas } from "../auth/jaas.js";
 import { encodeTxn } from "../tree/txn.js";
 import { FOUR_LETTER_WORDS, runFourLetterWord } from "../admin/four-letter-words.js";
@@ -92,13 +93,19 @@ export class StandaloneServer {
   /** True while client requests are answered (AdminServer /readyz). */
   serving = false;
   readonly metrics = new ServerMetrics();
+  readonly quotas: QuotaTracker;
   readonly startedMs = Date.now();
 
   private constructor(readonly config: ServerConfig, readonly logger: Logger, readonly serverId: bigint) {
     this.sessions = new SessionTracker(config.tickTimeMs, serverId, Date.now());
     // CVE-2024-23944: a watcher learns of a change only if it may READ the node (the parent for child events).
     this.watches = new WatchManager((w, acl) => config.skipACL || hasPermission(acl, Perm.READ, w as Connection));
-    this.preparer = new Preparer({ extendedTypesEnabled: config.extendedTypesEnabled, skipACL: config.skipACL });
+    this.quotas = new QuotaTracker(this.tree, { enforceQuota: config.enforceQuota });
+    this.preparer = new Preparer({
+      extendedTypesEnabled: config.extendedTypesEnabled,
+      skipACL: config.skipACL,
+      quota: (kind, path, newLen) => this.checkQuota(kind, path, newLen),
+    });
     this.reads = new ReadProcessor(this.tree, this.watches);
   }
 
@@ -107,6 +114,7 @@ export class StandaloneServer {
     const server = new StandaloneServer(config, logger, BigInt(myId));
     server.persistence = await Persistence.open(config, logger, server.metrics);
     server.resetSessions(server.persistence.recover(server.tree));
+    server.storeQuotaStats(server.quotas.rebuild());
     server.lastAssignedZxid = server.tree.lastProcessedZxid;
     server.saslUsers(); // a bad JAAS file is a start-up error, not a failure on the first SASL request
     await server.listen();
@@ -162,6 +170,7 @@ export class StandaloneServer {
     this.tree.reset();
     this.pending.clear();
     this.resetSessions(restoreSnapshot(bytes, this.tree).sessions);
+    this.storeQuotaStats(this.quotas.rebuild());
     this.publishEnsembleConfig();
   }
 
@@ -169,6 +178,7 @@ export class StandaloneServer {
     this.tree.reset();
     this.pending.clear();
     this.resetSessions(this.persistence.recover(this.tree));
+    this.storeQuotaStats(this.quotas.rebuild());
     this.publishEnsembleConfig();
     this.logger.info(`rebuilt the tree at 0x${this.tree.lastProcessedZxid.toString(16)} after truncating to 0x${zxid.toString(16)}`);
   }
@@ -773,7 +783,7 @@ export class StandaloneServer {
    * the reply to the local client that asked for it, if it is connected here.
    */
   applyCommitted(txn: Txn): void {
-    const results = applyTxn(this.tree, txn);
+    const results = applyTxn(this.tree, txn, (op, before) => this.accountQuota(op, before));
     this.pending.applied(txn.header.zxid);
     for (const change of results.changes) this.watches.trigger(change, txn.header.zxid);
     const sessionId = txn.header.sessionId;
@@ -783,6 +793,38 @@ export class StandaloneServer {
     if (local !== undefined) this.answerLocalWrite(local, txn, results);
     this.persistence.afterApply(this.tree, () => this.snapshotSessions());
     if (this.ensemble !== null && this.backlog.length > 0) this.drainBacklog();
+  }
+
+  /** Keeps quota usage and the zookeeper_stats nodes current as txns apply (on every server alike). */
+  private accountQuota(op: TxnBody, before: ReadonlyMap<string, Buffer | null>): void {
+    let writes: QuotaStatsWrite[] = [];
+    if (op.type === "create" && this.tree.get(op.path) !== undefined) writes = this.quotas.created(op.path, op.data);
+    else if (op.type === "delete" && before.has(op.path)) writes = this.quotas.deleted(op.path, before.get(op.path)!);
+    else if (op.type === "setData" && before.has(op.path)) writes = this.quotas.dataChanged(op.path, before.get(op.path)!, op.data);
+    else if (op.type === "closeSession") for (const [p, data] of before) writes.push(...this.quotas.deleted(p, data));
+    this.storeQuotaStats(writes);
+  }
+
+  /** Stats nodes are kept by the server itself: their data changes without a version or mzxid bump. */
+  private storeQuotaStats(writes: readonly QuotaStatsWrite[]): void {
+    for (const w of writes) {
+      const node = this.tree.get(w.path);
+      if (node !== undefined) node.data = w.data;
+    }
+  }
+
+  /**
+   * Quota check for prep (create/setData): a hard limit refuses with QuotaExceeded when enforceQuota is on;
+   * a soft limit (or a hard one when not enforced) is logged, as ZooKeeper does.
+   */
+  private checkQuota(kind: "create" | "setData", path: string, newLen: number): number | null {
+    const oldLen = kind === "setData" ? (this.tree.get(path)?.data?.length ?? 0) : 0;
+    const verdict = kind === "create" ? this.quotas.checkCreate(path, newLen) : this.quotas.checkSetData(path, oldLen, newLen);
+    if (verdict.kind === "ok") return null;
+    const detail = verdict.excesses.map((e) => `${e.resource} ${e.value} > ${e.hard ? "hard " : ""}limit ${e.limit}`).join(", ");
+    if (verdict.kind === "hardExceeded" && this.config.enforceQuota) return Err.QuotaExceeded;
+    this.logger.warn(`quota exceeded under ${verdict.root} by ${kind} ${path}: ${detail}`);
+    return null;
   }
 
   private answerLocalWrite(local: LocalWrite, txn: Txn, results: ReturnType<typeof applyTxn>): void {

@@ -25,16 +25,33 @@ export interface ApplyResult {
   stats: (Stat | undefined)[];
 }
 
-export function applyTxn(tree: DataTree, txn: Txn): ApplyResult {
+/** Told of each (sub-)op after it applied, with the data the touched nodes held before (quota accounting). */
+export type AppliedOpObserver = (op: TxnBody, dataBefore: ReadonlyMap<string, Buffer | null>) => void;
+
+export function applyTxn(tree: DataTree, txn: Txn, observe?: AppliedOpObserver): ApplyResult {
   const changes: TreeChange[] = [];
   const ops = txn.body.type === "multi" ? txn.body.ops : [txn.body];
   const stats: (Stat | undefined)[] = [];
   for (const op of ops) {
+    const before = observe === undefined ? EMPTY_BEFORE : dataBefore(tree, op);
     tree.applyTxn(txn.header, op, changes);
     stats.push(statAfter(tree, op));
+    observe?.(op, before);
   }
   if (ops.length === 0) tree.applyTxn(txn.header, txn.body, changes); // an empty multi still moves the zxid
   return { changes, stats };
+}
+
+const EMPTY_BEFORE: ReadonlyMap<string, Buffer | null> = new Map();
+
+function dataBefore(tree: DataTree, op: TxnBody): ReadonlyMap<string, Buffer | null> {
+  const paths = op.type === "delete" || op.type === "setData" ? [op.path] : op.type === "closeSession" ? op.paths : [];
+  const out = new Map<string, Buffer | null>();
+  for (const p of paths) {
+    const node = tree.get(p);
+    if (node !== undefined) out.set(p, node.data);
+  }
+  return out;
 }
 
 function statAfter(tree: DataTree, op: TxnBody): Stat | undefined {

@@ -8,11 +8,11 @@
  *   herd snapshot export|import --server host:port      portable JSON-lines dump of a tree
  *   herd import-zookeeper <dataDir> --server host:port  copy an Apache ZooKeeper data directory into Herd
  */
-import { consoleLogger, type LogLevel } from "../base/logger.js";
+import { createLogger, type LogLevel } from "../base/logger.js";
 import { ConfigError, defaultServerConfig, loadServerConfig, type ServerConfig } from "../config/server-config.js";
 import { StandaloneServer } from "../runtime/standalone-server.js";
 
-const USAGE = `usage: herd server [--config zoo.cfg] [--log-level debug|info|warn|error]
+const USAGE = `usage: herd server [--config zoo.cfg] [--log-level debug|info|warn|error] [--log-format text|json|auto]
   Starts a standalone Herd server. Without --config it listens on 127.0.0.1:2181 with data under ./data.
        herd ensemble [--size 3] [--observers 0] [--dir ./data/ensemble] [--base-port 2181]
        herd cli [-server host:port] [--json] [command...]
@@ -32,17 +32,20 @@ async function main(argv: string[]): Promise<number> {
   }
   let configFile: string | null = null;
   let level: LogLevel = (process.env.HERD_LOG_LEVEL as LogLevel | undefined) ?? "info";
+  // Text on a terminal, one JSON object per line otherwise (log collectors); --log-format overrides.
+  let format: "json" | "text" | "auto" = (process.env.HERD_LOG_FORMAT as "json" | "text" | "auto" | undefined) ?? "text";
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     if (arg === "--config" || arg === "-c") configFile = rest[++i] ?? null;
     else if (arg.startsWith("--config=")) configFile = arg.slice("--config=".length);
     else if (arg === "--log-level") level = rest[++i] as LogLevel;
+    else if (arg === "--log-format") format = rest[++i] as "json" | "text" | "auto";
     else {
       process.stderr.write(`unknown argument ${arg}\n${USAGE}\n`);
       return 64;
     }
   }
-  const logger = consoleLogger(level);
+  const logger = createLogger({ format, level });
   let config: ServerConfig;
   try {
     config = configFile === null ? defaultServerConfig() : loadServerConfig(configFile);

@@ -199,6 +199,24 @@ export class StandaloneServer {
     };
   }
 
+  /** The ensemble's members as this server sees them (the leader knows each learner's progress). */
+  ensembleMembers(): { serverId: bigint; address: string; role: "leader" | "follower" | "observer" | "standalone" | "looking" | "unreachable"; lastZxid: bigint | null; self: boolean }[] | null {
+    if (this.ensemble === null) return null;
+    const status = this.ensemble.status();
+    return [...this.config.servers].map(([id, spec]) => {
+      const self = BigInt(id) === this.serverId;
+      const learner = status.learners.find((l) => l.id === id);
+      const role = self ? this.role : id === status.leader ? "leader" : learner !== undefined ? (learner.observer ? "observer" : "follower") : status.role === "leading" ? "unreachable" : spec.role === "observer" ? "observer" : "follower";
+      return {
+        serverId: BigInt(id),
+        address: `${spec.clientHost ?? spec.host}:${spec.clientPort ?? "?"}`,
+        role,
+        lastZxid: self ? this.tree.lastProcessedZxid : (learner?.ackedZxid ?? null),
+        self,
+      };
+    });
+  }
+
   appliedZxid(): bigint {
     return this.tree.lastProcessedZxid;
   }

@@ -1,31 +1,15 @@
 /**
  * Differential test: one scripted sequence of mixed operations (every node type, errors, multi, ACLs,
  * watches, sessions) runs against Apache ZooKeeper 3.8 and against Herd, both started here, and every reply
- * and every notification is compared field by field, Stats included.
- *
- * What is masked, consistently on both sides, because it legitimately differs between two servers:
- * ctime/mtime (wall clock), session ids (ephemeralOwner is replaced by the session's name in the script),
- * and the zxid of notifications (-1 in 3.8, the txn zxid in 3.9+). Every other zxid (reply headers, czxid,
- * mzxid, pzxid) is kept, relative to the zxid of the run's first ping, so zxid consumption must match too
- * (including failed writes, which consume a zxid in ZooKeeper).
- *
- * HERD_DIFF_SUBJECT=zookeeper compares ZooKeeper with itself, which checks that the script and the masking
- * are deterministic.
+ * and every notification is compared field by field, Stats included. What is masked and how zxids are
+ * compared is described in ./support.ts.
  */
 import { test } from "node:test";
-import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
-import path from "node:path";
-import { AddWatchMode, CreateFlag, OpCode, Perm, WatcherType, errName } from "../../src/jute/index.js";
+import { AddWatchMode, CreateFlag, OpCode, Perm, WatcherType } from "../../src/jute/index.js";
 import type { ACL, Request } from "../../src/jute/index.js";
-import { RawClient, createRequest, createTTLRequest } from "../helpers/raw-client.js";
-import type { Result } from "../helpers/raw-client.js";
-import { startServer } from "../helpers/server-process.js";
-import type { ServerKind, ServerProcess } from "../helpers/server-process.js";
-
-const REFERENCE: ServerKind = "zookeeper";
-const SUBJECT: ServerKind = process.env.HERD_DIFF_SUBJECT === "zookeeper" ? "zookeeper" : "herd";
-const SESSION_TIMEOUT_MS = 30_000;
+import { createRequest, createTTLRequest } from "../helpers/raw-client.js";
+import { REFERENCE, SUBJECT, runDifferential } from "./support.js";
+import type { Step } from "./support.js";
 
 type ClientName = "A" | "B" | "D";
 const CLIENTS: ClientName[] = ["A", "B", "D"];
@@ -33,26 +17,13 @@ const CLIENTS: ClientName[] = ["A", "B", "D"];
 const OPEN: ACL[] = [{ perms: Perm.ALL, id: { scheme: "world", id: "anyone" } }];
 const world = (perms: number, id = "anyone"): ACL[] => [{ perms, id: { scheme: "world", id } }];
 
-/** Per-run state a step may need: the other sessions and zxids captured by earlier steps. */
-interface RunContext {
-  clients: Map<ClientName, RawClient>;
-  /** Raw zxids of earlier replies, by step label (so a step can use "the zxid of step X" on this server). */
-  zxids: Map<string, bigint>;
-}
-
-interface Step {
-  who: ClientName;
-  label: string;
-  run(c: RawClient, ctx: RunContext): Promise<Result<unknown>>;
-}
-
-const step = (who: ClientName, label: string, run: Step["run"]): Step => ({ who, label, run });
+const step = (who: ClientName, label: string, run: Step<ClientName>["run"]): Step<ClientName> => ({ who, label, run });
 const create = (path: string, data: string | null, flags = 0, acl: ACL[] | null = OPEN): Request =>
   createRequest(OpCode.create, path, data, { flags, acl });
 const setData = (path: string, data: string, version = -1): Request => ({ op: "setData", path, data: Buffer.from(data), version });
 
 /** The script. Paths live under /d; the three sessions are A, B and D (D authenticates as alice). */
-const SCRIPT: Step[] = [
+const SCRIPT: Step<ClientName>[] = [
   step("A", "create /d", (c) => c.create("/d", "root")),
   step("A", "create2 /d/p", (c) => c.create2("/d/p", "p")),
   step("A", "create /d/p again: NodeExists", (c) => c.create("/d/p", "again")),
@@ -153,228 +124,6 @@ const SCRIPT: Step[] = [
   step("A", "ping", (c) => c.ping()),
 ];
 
-// ------------------------------------------------------------------ normalization
-
-type Plain = null | boolean | number | string | Plain[] | { [key: string]: Plain };
-
-interface Normalizer {
-  base: bigint;
-  sessionNames: Map<bigint, string>;
-}
-
-function zxidText(z: bigint, n: Normalizer): string {
-  if (z === 0n || z === -1n) return String(z);
-  const delta = z - n.base;
-  return delta >= 0n ? `base+${delta}` : `base${delta}`;
-}
-
-const ZXID_FIELDS = new Set(["czxid", "mzxid", "pzxid", "zxid"]);
-const TIME_FIELDS = new Set(["ctime", "mtime"]);
-
-/** Turns a decoded reply into plain JSON with the masking described at the top of the file. */
-function normalize(value: unknown, n: Normalizer, key = ""): Plain {
-  if (value === undefined || value === null) return null;
-  if (typeof value === "bigint") {
-    if (ZXID_FIELDS.has(key)) return zxidText(value, n);
-    if (TIME_FIELDS.has(key)) return "<time>";
-    if (key === "ephemeralOwner") return value === 0n ? "0" : (n.sessionNames.get(value) ?? "<unknown session>");
-    return String(value);
-  }
-  if (Buffer.isBuffer(value)) return `bytes:${JSON.stringify(value.toString("utf8"))}`;
-  if (Array.isArray(value)) {
-    const items = value.map((v) => normalize(v, n));
-    // The only string lists in replies (children, getEphemerals) are unordered on the wire.
-    return items.every((v) => typeof v === "string") ? [...items].sort() : items;
-  }
-  if (typeof value === "object") {
-    const out: { [k: string]: Plain } = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = normalize(v, n, k);
-    return out;
-  }
-  if (typeof value === "number" || typeof value === "string" || typeof value === "boolean") return value;
-  return String(value);
-}
-
-function normalizeResult(r: Result<unknown>, n: Normalizer): Plain {
-  return { err: `${r.err} ${errName(r.err)}`, zxid: zxidText(r.zxid, n), value: normalize(r.value, n) };
-}
-
-// ------------------------------------------------------------------ running
-
-interface StepRecord {
-  label: string;
-  who: ClientName;
-  reply: Plain;
-  /** Notifications each client received because of this step (zxid masked). */
-  events: Plain;
-}
-
-async function runScript(server: ServerProcess): Promise<StepRecord[]> {
-  const clients = new Map<ClientName, RawClient>();
-  try {
-    for (const name of CLIENTS) {
-      clients.set(name, await RawClient.connect(server.host, server.port, { timeoutMs: SESSION_TIMEOUT_MS }));
-    }
-    const a = clients.get("A")!;
-    const base = (await a.ping()).zxid;
-    const n: Normalizer = { base, sessionNames: new Map(CLIENTS.map((name) => [clients.get(name)!.sessionId, name])) };
-    const ctx: RunContext = { clients, zxids: new Map() };
-    const records: StepRecord[] = [];
-    for (const s of SCRIPT) {
-      const c = clients.get(s.who)!;
-      let reply: Plain;
-      try {
-        const r = await s.run(c, ctx);
-        ctx.zxids.set(s.label, r.zxid);
-        reply = normalizeResult(r, n);
-      } catch (e) {
-        reply = { exception: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
-      }
-      records.push({ label: s.label, who: s.who, reply, events: await settle(clients) });
-    }
-    return records;
-  } finally {
-    for (const c of clients.values()) c.destroy();
-  }
-}
-
-/** Collects every client's notifications caused so far: a ping round trip flushes them (events precede replies). */
-async function settle(clients: Map<ClientName, RawClient>): Promise<Plain> {
-  const out: { [k: string]: Plain } = {};
-  for (const [name, c] of clients) {
-    if (c.isClosed) continue;
-    try {
-      await c.ping();
-    } catch {
-      continue; // a closed connection has nothing more to deliver; its reply mismatch shows elsewhere
-    }
-    const events = c.takeEvents().map((e) => `${e.event.type}:${eventName(e.event.type)} ${e.event.path} state=${e.event.state}`);
-    if (events.length > 0) out[name] = events;
-  }
-  return out;
-}
-
-function eventName(type: number): string {
-  return ({ 1: "NodeCreated", 2: "NodeDeleted", 3: "NodeDataChanged", 4: "NodeChildrenChanged" } as Record<number, string>)[type] ?? "?";
-}
-
-// ------------------------------------------------------------------ diff
-
-function flatten(value: Plain, prefix: string, out: Map<string, string>): void {
-  if (value !== null && typeof value === "object") {
-    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
-    if (entries.length === 0) out.set(prefix, Array.isArray(value) ? "[]" : "{}");
-    for (const [k, v] of entries) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-    return;
-  }
-  out.set(prefix, JSON.stringify(value));
-}
-
-/**
- * Zxids are compared through a correspondence learned from reply headers, so one extra or missing zxid is
- * reported once, at the step where the servers' zxid sequences part, instead of on every later step: a reply
- * zxid pairs the two servers' values, and later Stat fields holding that zxid must hold the paired value.
- */
-class ZxidCorrespondence {
-  private readonly pairs = new Map<string, string>();
-  /** subject − reference, for zxids not seen in any reply yet. */
-  private drift = 0n;
-
-  /** Records a reply-header pair; returns a problem description if it breaks the correspondence. */
-  pairReply(ref: string, sub: string): string | undefined {
-    const known = this.pairs.get(ref);
-    if (known !== undefined) return known === sub ? undefined : `already paired with ${SUBJECT}=${known}`;
-    const expected = this.shift(ref);
-    this.pairs.set(ref, sub);
-    const refN = offset(ref);
-    const subN = offset(sub);
-    if (refN !== undefined && subN !== undefined) this.drift = subN - refN;
-    return expected === sub ? undefined : `zxid sequences part here (${SUBJECT} now off by ${this.drift}; later zxids are compared through this pairing)`;
-  }
-
-  matches(ref: string, sub: string): boolean {
-    return (this.pairs.get(ref) ?? this.shift(ref)) === sub;
-  }
-
-  private shift(ref: string): string {
-    const n = offset(ref);
-    if (n === undefined || this.drift === 0n) return ref;
-    return JSON.stringify(baseText(n + this.drift));
-  }
-}
-
-/** "base+N" (as flattened JSON text) to N; undefined for literal zxids such as 0 and -1. */
-function offset(text: string): bigint | undefined {
-  const m = /^"base([+-]\d+)"$/.exec(text);
-  return m ? BigInt(m[1]!) : undefined;
-}
-
-function baseText(n: bigint): string {
-  return n >= 0n ? `base+${n}` : `base${n}`;
-}
-
-const isZxidKey = (key: string) => /(^|\.)(zxid|czxid|mzxid|pzxid)$/.test(key);
-
-function diffRecords(reference: StepRecord[], subject: StepRecord[]): string[] {
-  const problems: string[] = [];
-  const zxids = new ZxidCorrespondence();
-  const count = Math.max(reference.length, subject.length);
-  for (let i = 0; i < count; i++) {
-    const ref = reference[i];
-    const sub = subject[i];
-    if (!ref || !sub) {
-      problems.push(`step ${i + 1}: missing on ${ref ? SUBJECT : REFERENCE}`);
-      continue;
-    }
-    const left = new Map<string, string>();
-    const right = new Map<string, string>();
-    flatten({ reply: ref.reply, events: ref.events }, "", left);
-    flatten({ reply: sub.reply, events: sub.events }, "", right);
-    const lines: string[] = [];
-    const show = (key: string, l: string, r: string, note = "") =>
-      lines.push(`    ${key}: ${REFERENCE}=${l}  ${SUBJECT}=${r}${note ? `  -- ${note}` : ""}`);
-    const replyZxidL = left.get("reply.zxid");
-    const replyZxidR = right.get("reply.zxid");
-    if (replyZxidL !== undefined && replyZxidR !== undefined) {
-      const problem = zxids.pairReply(replyZxidL, replyZxidR);
-      if (problem) show("reply.zxid", replyZxidL, replyZxidR, problem);
-    }
-    for (const key of new Set([...left.keys(), ...right.keys()])) {
-      if (key === "reply.zxid") continue;
-      const l = left.get(key) ?? "<absent>";
-      const r = right.get(key) ?? "<absent>";
-      const same = isZxidKey(key) ? zxids.matches(l, r) : l === r;
-      if (!same) show(key, l, r);
-    }
-    if (lines.length > 0) problems.push(`step ${i + 1} [${ref.who}] ${ref.label}\n${lines.join("\n")}`);
-  }
-  return problems;
-}
-
-/** HERD_DIFF_DUMP=<dir> writes both normalized transcripts there, for reading or diffing by hand. */
-function dumpTranscripts(reference: StepRecord[], subject: StepRecord[]): void {
-  const dir = process.env.HERD_DIFF_DUMP;
-  if (!dir) return;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `${REFERENCE}.json`), `${JSON.stringify(reference, null, 2)}\n`);
-  writeFileSync(path.join(dir, `${SUBJECT}-subject.json`), `${JSON.stringify(subject, null, 2)}\n`);
-}
-
-// ------------------------------------------------------------------ the test
-
 test(`differential: ${SCRIPT.length} scripted operations give identical replies and events on ${REFERENCE} and ${SUBJECT}`, async () => {
-  const cfg = { tickTime: "2000" };
-  const [reference, subject] = await Promise.all([startServer(REFERENCE, { cfg }), startServer(SUBJECT, { cfg })]);
-  try {
-    const [refRecords, subRecords] = await Promise.all([runScript(reference), runScript(subject)]);
-    dumpTranscripts(refRecords, subRecords);
-    const problems = diffRecords(refRecords, subRecords);
-    if (problems.length > 0) {
-      assert.fail(`${problems.length} of ${SCRIPT.length} steps differ (${REFERENCE} is the reference):\n\n${problems.join("\n\n")}`);
-    }
-    const exceptions = refRecords.filter((r) => r.reply !== null && typeof r.reply === "object" && "exception" in r.reply);
-    assert.deepEqual(exceptions, [], "the script itself must run cleanly against the reference");
-  } finally {
-    await Promise.all([reference.stop(), subject.stop()]);
-  }
+  await runDifferential({ clients: CLIENTS, steps: SCRIPT });
 });

@@ -12,7 +12,7 @@ import { systemPython, repoRoot } from "../helpers/interop-tools.js";
 import { launchEnsemble, logMarks, waitForLeader, type TestEnsemble } from "../helpers/ensemble-process.js";
 import * as path from "node:path";
 
-const WRITES = 900;
+const WRITES = 1200;
 let ensemble: TestEnsemble | undefined;
 after(async () => {
   await ensemble?.stopAll();
@@ -56,8 +56,9 @@ function startLoad(connectString: string) {
   };
 }
 
-test("leader kill -9, member restart and follower pause lose no acknowledged write", async (t) => {
-  ensemble = await launchEnsemble({ size: 3, tickTimeMs: 250, syncLimit: 4 });
+for (const size of [3, 5]) test(`${size} members: leader kill -9, restart, follower and leader pauses lose no acknowledged write`, async (t) => {
+  await ensemble?.stopAll();
+  ensemble = await launchEnsemble({ size, tickTimeMs: 250, syncLimit: 4 });
   const leader = await waitForLeader(ensemble);
   const load = startLoad(ensemble.connectString);
   t.after(() => load.kill());
@@ -86,6 +87,17 @@ test("leader kill -9, member restart and follower pause lose no acknowledged wri
   const duringPause = load.acked.length;
   await load.reach(duringPause + 100);
   follower.resume();
+
+  // 4. SIGSTOP the leader: the others elect a new one and go on; resumed, the old leader steps down and follows.
+  const pausedLeader = await waitForLeader(ensemble);
+  const pauseMarks = logMarks(ensemble);
+  pausedLeader.pause();
+  const successor = await Promise.any(ensemble.members.filter((m) => m !== pausedLeader && m.alive).map((m) => m.waitForRole("leading", pauseMarks.get(m.id)).then(() => m)));
+  await load.reach(Math.min(WRITES, load.acked.length + 50));
+  const resumeMark = pausedLeader.lines.length;
+  pausedLeader.resume();
+  await pausedLeader.waitForRole("following", resumeMark);
+  t.diagnostic(`leader ${pausedLeader.id} paused: ${successor.id} took over; resumed, ${pausedLeader.id} follows`);
   assert.equal(await load.exited, 0, load.stderr().slice(-2000));
   assert.equal(load.acked.length, WRITES);
 

@@ -29,7 +29,8 @@ export interface EnsembleMemberView {
 
 /** What a quorum runtime adds to its AdminView so the console lists every member. */
 export interface EnsembleView {
-  ensembleMembers(): readonly EnsembleMemberView[];
+  /** Every member, or null when this server runs standalone. */
+  ensembleMembers(): readonly EnsembleMemberView[] | null;
 }
 
 export interface EnsembleMemberJson {
@@ -206,7 +207,8 @@ export function watchesReport(view: AdminView, state: AdminState): WatchesReport
 }
 
 export function hasEnsembleView(view: AdminView): view is AdminView & EnsembleView {
-  return typeof (view as Partial<EnsembleView>).ensembleMembers === "function";
+  const members = (view as Partial<EnsembleView>).ensembleMembers;
+  return typeof members === "function" && members.call(view) !== null;
 }
 
 /** The members and their lag behind the most advanced one; a standalone server is its own single member. */
@@ -221,7 +223,7 @@ export function ensembleReport(view: AdminView, clientHost: string): EnsembleRep
     };
     return { mode: "standalone", members: membersWithLag([self]).map((m) => ({ ...m, serverId: null })) };
   }
-  return { mode: "ensemble", members: membersWithLag(view.ensembleMembers()) };
+  return { mode: "ensemble", members: membersWithLag(view.ensembleMembers() ?? []) };
 }
 
 function membersWithLag(members: readonly EnsembleMemberView[]): EnsembleMemberJson[] {

@@ -280,5 +280,6 @@ function describeFailure(err: unknown): { exitCode: ExitCodeValue; message: stri
     // The client's own path check (e.g. a path outside the BMP) reads like the server's BadArguments.
     return { exitCode: ExitCode.failed, message: keeperErrorMessage(err, err.path), code: err.code };
   }
-  throw err;
+  // Anything else (a broken frame, a bug) is still one line: the shell must outlive it.
+  return { exitCode: ExitCode.failed, message: err instanceof Error ? err.message : String(err) };
 }

@@ -247,7 +247,10 @@ export class StandaloneServer {
   private async startAdmin(): Promise<void> {
     if (!this.config.adminEnableServer) return;
     try {
-      this.admin = await startAdminServer(this, { host: this.config.adminServerAddress, port: this.config.adminServerPort, logger: this.logger });
+      // admin.console = readwrite (default) | readonly | off: the console writes through the client port as 127.0.0.1.
+      const mode = (this.config.raw.get("admin.console") ?? "readwrite").toLowerCase();
+      const console = mode === "off" ? false : { readOnly: mode === "readonly" };
+      this.admin = await startAdminServer(this, { host: this.config.adminServerAddress, port: this.config.adminServerPort, logger: this.logger, console });
       this.logger.info(`admin server on http://${this.config.adminServerAddress}:${this.admin.port}/commands`);
     } catch (e) {
       this.logger.error(`admin server not started: ${(e as Error).message}`);

@@ -4,27 +4,20 @@
  * AuthFailed.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 import { TestingServer } from "../../src/testing/index.js";
+import { runProgram as runProcess } from "../helpers/process-io.js";
 import { javaBin, javaShareDir, systemPython, zookeeperJar } from "../helpers/interop-tools.js";
 
-const run = promisify(execFile);
 let dir: string;
 let server: TestingServer;
 
 async function runProgram(file: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(file, args, { encoding: "utf8", timeout: 60_000 });
-    return { status: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { status: typeof err.code === "number" ? err.code : 1, stdout: err.stdout ?? "", stderr: err.stderr ?? String(e) };
-  }
+  const r = await runProcess(file, args, { timeoutMs: 60_000 });
+  return { status: r.code ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
 before(async () => {

@@ -4,31 +4,20 @@
  * refused; a client certificate gives the identity x509:<subject DN>, usable in ACLs.
  */
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
-import { promisify } from "node:util";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { TestingServer } from "../../src/testing/index.js";
+import { runProgram as runProcess } from "../helpers/process-io.js";
 import { javaBin, javaShareDir, systemPython, zookeeperJar } from "../helpers/interop-tools.js";
 
-/** The server runs in this process, so clients must run asynchronously (spawnSync would block it). */
-const run = promisify(execFile);
-interface RunResult {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-async function runProgram(file: string, args: string[]): Promise<RunResult> {
-  try {
-    const { stdout, stderr } = await run(file, args, { encoding: "utf8", timeout: 60_000 });
-    return { status: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { status: typeof err.code === "number" ? err.code : 1, stdout: err.stdout ?? "", stderr: err.stderr ?? String(e) };
-  }
+/** The server runs in this process, so clients run asynchronously (a sync spawn would block it). */
+async function runProgram(file: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const r = await runProcess(file, args, { timeoutMs: 60_000 });
+  return { status: r.code ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
 let dir: string;

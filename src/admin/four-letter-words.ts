@@ -4,6 +4,8 @@
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
+import type { AdminView } from "./admin-view.js";
+import { monitorValues } from "./metric-export.js";
 
 export const HERD_VERSION = "0.1.0";
 /** What Herd reports as its ZooKeeper version: the protocol level it implements. */
@@ -198,7 +200,25 @@ function envi(): string {
   ].join("\n");
 }
 
+/** mntr: with the server's metrics registry (every runtime server has one) the same keys as the admin `monitor`. */
 function mntr(server: FourLetterWordView): string {
+  if (!("metrics" in server)) return basicMntr(server);
+  const values = monitorValues(server as AdminView, Date.now());
+  const rows = Object.entries(values).map(([k, v]) => `zk_${k}\t${v}`);
+  const learners = server.learnerCounts?.() ?? null;
+  if (learners !== null) {
+    rows.push(
+      `zk_followers\t${learners.followers}`,
+      `zk_synced_followers\t${learners.syncedFollowers}`,
+      `zk_synced_non_voting_followers\t0`,
+      `zk_synced_observers\t${learners.syncedObservers}`,
+      `zk_pending_syncs\t${learners.pendingSyncs}`,
+    );
+  }
+  return rows.join("\n") + "\n";
+}
+
+function basicMntr(server: FourLetterWordView): string {
   const s = server.stats;
   const watchSummary = server.watches.summary();
   let ephemerals = 0;

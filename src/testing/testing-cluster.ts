@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createClient } from "../client/index.js";
 import { connectStringOf, planLocalEnsemble, type MemberPlan } from "./local-ensemble.js";
 
 export interface TestingClusterOptions {
@@ -128,6 +129,19 @@ export class TestingCluster {
     await m.kill("SIGTERM");
     m.start();
     await this.until(() => m.role !== null, `server ${id} to serve again`);
+  }
+
+  /**
+   * Ends a session as an expiry would (its ephemerals go; its client learns it expired on its next connect):
+   * attach to the session with its id and password and close it, as Curator's KillSession does.
+   */
+  async expireSession(sessionId: bigint, sessionPassword: Buffer): Promise<void> {
+    const killer = createClient(this.connectString, { sessionId, sessionPassword, sessionTimeoutMs: 10_000 });
+    try {
+      await killer.whenConnected(this.timeoutMs);
+    } finally {
+      await killer.close();
+    }
   }
 
   /** Stops every member; data stays until close(). */

@@ -17,6 +17,15 @@ test("TestingCluster starts an ensemble, fails over and restarts a killed member
     await cluster.restartServer(leader);
     assert.equal(cluster.servers.filter((s) => s.alive).length, 3);
     assert.equal((await client.getData("/tc")).data.toString(), "1");
+    // expireSession: the session's ephemeral goes and its client is told it expired.
+    const victim = createClient(cluster.connectString, { sessionTimeoutMs: 10_000 });
+    await victim.whenConnected(30_000);
+    await victim.create("/tc/eph", Buffer.alloc(0), { mode: "ephemeral" });
+    const expired = new Promise<void>((resolve) => victim.once("expired", () => resolve()));
+    await cluster.expireSession(victim.sessionId, victim.sessionPassword);
+    await expired;
+    await client.sync("/tc");
+    assert.equal(await client.exists("/tc/eph"), null);
     await client.close();
   } finally {
     await cluster.close();

@@ -251,7 +251,6 @@ export class StandaloneServer {
       const mode = (this.config.raw.get("admin.console") ?? "readwrite").toLowerCase();
       const console = mode === "off" ? false : { readOnly: mode === "readonly" };
       this.admin = await startAdminServer(this, { host: this.config.adminServerAddress, port: this.config.adminServerPort, logger: this.logger, console });
-      this.logger.info(`admin server on http://${this.config.adminServerAddress}:${this.admin.port}/commands`);
     } catch (e) {
       this.logger.error(`admin server not started: ${(e as Error).message}`);
     }

@@ -1,6 +1,6 @@
 /**
  * What the AdminServer reads from a running server: everything the four-letter words read, plus the few things
- * only the HTTP side needs. The runtime implements it (StandaloneServer); tests pass a fake.
+ * only the HTTP side needs. The runtime implements it (HerdServer); tests pass a fake.
  */
 import type { FourLetterWordView } from "./four-letter-words.js";
 import type { ServerMetrics } from "./metrics.js";

@@ -10,7 +10,7 @@
  */
 import { createLogger, type LogLevel } from "../base/logger.js";
 import { ConfigError, defaultServerConfig, loadServerConfig, type ServerConfig } from "../config/server-config.js";
-import { StandaloneServer } from "../runtime/standalone-server.js";
+import { HerdServer } from "../runtime/herd-server.js";
 
 const USAGE = `usage: herd server [--config zoo.cfg] [--log-level debug|info|warn|error] [--log-format text|json|auto]
   Starts a standalone Herd server. Without --config it listens on 127.0.0.1:2181 with data under ./data.
@@ -59,9 +59,9 @@ async function main(argv: string[]): Promise<number> {
   for (const key of config.unknownKeys) logger.warn(`unknown configuration key '${key}' ignored`);
   for (const warning of config.warnings) logger.warn(warning);
 
-  let server: StandaloneServer;
+  let server: HerdServer;
   try {
-    server = await StandaloneServer.start(config, logger);
+    server = await HerdServer.start(config, logger);
   } catch (e) {
     // Corrupt storage, a taken port, an unwritable data dir: say what and where, and do not serve.
     process.stderr.write(`herd: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);

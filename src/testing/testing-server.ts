@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { silentLogger, type Logger } from "../base/logger.js";
 import { defaultServerConfig, type ServerConfig } from "../config/server-config.js";
-import { StandaloneServer } from "../runtime/standalone-server.js";
+import { HerdServer } from "../runtime/herd-server.js";
 
 export interface TestingServerOptions {
   /** Port to bind; 0 (default) picks a free one. */
@@ -26,10 +26,10 @@ export interface TestingServerOptions {
 }
 
 export class TestingServer {
-  private server: StandaloneServer | null;
+  private server: HerdServer | null;
 
   private constructor(
-    server: StandaloneServer,
+    server: HerdServer,
     private readonly config: ServerConfig,
     private readonly ownsDataDir: boolean,
     private readonly logger: Logger,
@@ -54,12 +54,12 @@ export class TestingServer {
       ...opts.config,
     });
     const logger = opts.logger ?? silentLogger;
-    const server = await StandaloneServer.start(config, logger);
+    const server = await HerdServer.start(config, logger);
     // Pin the port so restart() comes back where clients expect it.
     return new TestingServer(server, { ...config, clientPort: server.port }, ownsDataDir, logger);
   }
 
-  private get running(): StandaloneServer {
+  private get running(): HerdServer {
     if (this.server === null) throw new Error("the testing server is stopped");
     return this.server;
   }
@@ -77,7 +77,7 @@ export class TestingServer {
   }
 
   /** The server object itself, for tests that inspect state (tree, sessions). */
-  get instance(): StandaloneServer {
+  get instance(): HerdServer {
     return this.running;
   }
 
@@ -91,7 +91,7 @@ export class TestingServer {
   /** Stops (if running) and starts again on the same port and data. */
   async restart(): Promise<void> {
     await this.stop();
-    this.server = await StandaloneServer.start(this.config, this.logger);
+    this.server = await HerdServer.start(this.config, this.logger);
   }
 
   /** Expires a session now, as if its timeout had passed: its ephemerals go and its connection closes. */

@@ -1,8 +1,10 @@
 /**
- * The standalone Herd server: accepts client connections and runs ZooKeeper's standalone pipeline
- * (prep → log + fsync → apply → reply). Every write becomes a txn with the next zxid, is validated against the
- * outstanding changes, appended to the txn log (group commit), and applied to the tree strictly in zxid order
- * once durable; applying fires watches before the reply of the write and of anything queued behind it.
+ * A Herd server, standalone or an ensemble member. It owns the client connections (handshake, framing,
+ * per-connection reply order), serves reads from the applied tree, and routes writes as intents: prepared here
+ * against the outstanding changes on a standalone server (logged with group commit, applied in zxid order once
+ * durable) or on the leader (proposed through the EnsembleDriver), and forwarded to the leader from a follower or
+ * observer. Every role applies committed txns the same way: the tree, watches (fired before any later reply),
+ * the session table, quota stats, and the reply to the local client whose (session, cxid) the txn carries.
  */
 import * as net from "node:net";
 import * as tls from "node:tls";
@@ -61,7 +63,7 @@ interface LocalWrite {
 
 export const SERVER_ID = 1n;
 
-export class StandaloneServer {
+export class HerdServer {
   readonly tree = new DataTree();
   readonly watches: WatchManager;
   readonly sessions: SessionTracker;
@@ -109,9 +111,9 @@ export class StandaloneServer {
     this.reads = new ReadProcessor(this.tree, this.watches);
   }
 
-  static async start(config: ServerConfig, logger: Logger): Promise<StandaloneServer> {
+  static async start(config: ServerConfig, logger: Logger): Promise<HerdServer> {
     const myId = isEnsemble(config) ? readMyId(config) : Number(SERVER_ID);
-    const server = new StandaloneServer(config, logger, BigInt(myId));
+    const server = new HerdServer(config, logger, BigInt(myId));
     server.persistence = await Persistence.open(config, logger, server.metrics);
     server.resetSessions(server.persistence.recover(server.tree));
     server.storeQuotaStats(server.quotas.rebuild());

@@ -2,6 +2,7 @@
  * The text `herd cli` prints, in zkCli.sh's exact formats (checked against Debian's zkCli.sh 3.8): stats,
  * ACL lines, watch events, error messages; and the JSON shapes printed by `--json`.
  */
+import { statJson, type StatJson } from "../client/index.js";
 import type { ACL, Stat, WatchEvent, ZooKeeperError } from "../client/index.js";
 import { Err, errName } from "../jute/codes.js";
 
@@ -122,36 +123,7 @@ export function rawKeeperMessage(err: ZooKeeperError, path: string | undefined):
 
 // ------------------------------------------------------------------ JSON shapes
 
-export interface StatJson {
-  czxid: string;
-  mzxid: string;
-  pzxid: string;
-  ctime: number;
-  mtime: number;
-  version: number;
-  cversion: number;
-  aversion: number;
-  ephemeralOwner: string;
-  dataLength: number;
-  numChildren: number;
-}
 
-/** 64-bit ids as "0x…" strings (JSON numbers lose precision past 2^53); times as epoch milliseconds. */
-export function statJson(stat: Stat): StatJson {
-  return {
-    czxid: `0x${hex64(stat.czxid)}`,
-    mzxid: `0x${hex64(stat.mzxid)}`,
-    pzxid: `0x${hex64(stat.pzxid)}`,
-    ctime: Number(stat.ctime),
-    mtime: Number(stat.mtime),
-    version: stat.version,
-    cversion: stat.cversion,
-    aversion: stat.aversion,
-    ephemeralOwner: `0x${hex64(stat.ephemeralOwner)}`,
-    dataLength: stat.dataLength,
-    numChildren: stat.numChildren,
-  };
-}
 
 export function aclJson(acl: readonly ACL[]): { scheme: string; id: string; perms: string }[] {
   return acl.map((a) => ({ scheme: a.id.scheme, id: a.id.id, perms: permString(a.perms) }));
@@ -166,3 +138,5 @@ export function dataJson(data: Buffer): { data: string | null; dataBase64: strin
 export function isUtf8(bytes: Buffer): boolean {
   return Buffer.from(bytes.toString("utf8"), "utf8").equals(bytes);
 }
+
+export { statJson, type StatJson };

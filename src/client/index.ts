@@ -42,3 +42,4 @@ export type { Stat } from "../jute/records.js";
 export { isRetryable, retry } from "./retry.js";
 export type { RetryOptions } from "./retry.js";
 export * from "./errors.js";
+export { statJson, type StatJson } from "./stat-json.js";

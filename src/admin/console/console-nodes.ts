@@ -6,6 +6,7 @@
  * Failures become ApiReplies an operator can act on; a version conflict says which version they edited and
  * which one the node is at now.
  */
+import { statJson, type StatJson } from "../../client/index.js";
 import { Err, errName } from "../../jute/codes.js";
 import {
   CREATOR_ALL_ACL,
@@ -25,19 +26,6 @@ export const CHILDREN_PAGE_MAX = 500;
 /** A filter is a substring typed by a person. */
 export const CHILDREN_FILTER_CHARS_MAX = 256;
 
-export interface StatJson {
-  czxid: string;
-  mzxid: string;
-  pzxid: string;
-  ctime: number;
-  mtime: number;
-  version: number;
-  cversion: number;
-  aversion: number;
-  ephemeralOwner: string;
-  dataLength: number;
-  numChildren: number;
-}
 
 export interface AclJson {
   /** ZooKeeper's letters: c(reate) d(elete) r(ead) w(rite) a(dmin). */
@@ -306,21 +294,6 @@ function explain(err: ZooKeeperError): string {
 
 // ---------------------------------------------------------------- JSON shapes
 
-export function statJson(stat: Stat): StatJson {
-  return {
-    czxid: hex64(stat.czxid),
-    mzxid: hex64(stat.mzxid),
-    pzxid: hex64(stat.pzxid),
-    ctime: Number(stat.ctime),
-    mtime: Number(stat.mtime),
-    version: stat.version,
-    cversion: stat.cversion,
-    aversion: stat.aversion,
-    ephemeralOwner: hex64(stat.ephemeralOwner),
-    dataLength: stat.dataLength,
-    numChildren: stat.numChildren,
-  };
-}
 
 export function aclJson(acl: ACL): AclJson {
   const letters = [
@@ -361,3 +334,5 @@ export function childPath(parent: string, name: string): string {
 function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+export { statJson, type StatJson };

@@ -461,15 +461,20 @@ export class HerdServer {
     this.route({ kind: "createSession", sessionId, timeoutMs });
   }
 
-  private reattachSession(conn: Connection, req: ConnectRequest, timeoutMs: number): void {
+  private reattachSession(conn: Connection, req: ConnectRequest, timeoutMs: number, revalidated = false): void {
     const previous = this.sessionConnections.get(req.sessionId);
     if (previous !== undefined && previous !== conn) {
       this.sessionConnections.delete(req.sessionId);
       previous.destroy();
     }
     const session = this.sessions.get(req.sessionId);
-    const valid = session !== undefined && !session.closing && sessionPassword(req.sessionId).equals(req.passwd);
-    if (!valid) {
+    if (session === undefined && !revalidated && this.ensemble !== null && this.role !== "leader") {
+      // A follower may lag: a session created moments ago through another member may not be applied here yet.
+      // Catch up with the leader first (ZooKeeper revalidates with the leader), then decide.
+      if (this.ensemble.sync(() => this.reattachSession(conn, req, timeoutMs, true))) return;
+    }
+    if (conn.state === "closed") return;
+    if (!this.sessionValid(req)) {
       const w = new ByteWriter(48);
       const at = w.beginFrame();
       writeConnectResponse(w, { protocolVersion: 0, timeOutMs: 0, sessionId: 0n, passwd: Buffer.alloc(16), readOnly: req.readOnly === undefined ? undefined : false });
@@ -480,6 +485,11 @@ export class HerdServer {
     }
     this.sessions.setTimeout(req.sessionId, timeoutMs, Date.now());
     this.openSession(conn, req, req.sessionId, timeoutMs);
+  }
+
+  private sessionValid(req: ConnectRequest): boolean {
+    const session = this.sessions.get(req.sessionId);
+    return session !== undefined && !session.closing && sessionPassword(req.sessionId).equals(req.passwd);
   }
 
   private openSession(conn: Connection, req: ConnectRequest, sessionId: bigint, timeoutMs: number): void {

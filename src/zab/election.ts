@@ -6,7 +6,7 @@
  * participants following the same leader, and that leader saying it leads, joins it. Observers never vote:
  * they only ever join an established leader.
  */
-import type { Core, Transition } from "./core.js";
+import { peerRole, type Core, type Transition } from "./core.js";
 import type { NotificationState, ZabMessage } from "./messages.js";
 import type { ServerId } from "./types.js";
 
@@ -60,15 +60,9 @@ function voteOf(n: Notification): Vote {
   return { leader: n.leader, zxid: n.zxid, peerEpoch: n.peerEpoch };
 }
 
+/** A notification announces the sender's role; the two enums spell the same four states. */
 function stateOf(core: Core): NotificationState {
-  switch (core.role.kind) {
-    case "looking":
-      return "looking";
-    case "leading":
-      return "leading";
-    case "learning":
-      return core.role.learner.observer ? "observing" : "following";
-  }
+  return peerRole(core);
 }
 
 export function notificationOf(core: Core): Notification {

@@ -3,6 +3,7 @@
  * every Request variant, frame splitting at every offset, and robustness against truncated and random input
  * (every failure must be a DecodeError, never a RangeError or a hang).
  */
+import { prng } from "../helpers/prng.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -410,17 +411,6 @@ test("FrameDecoder: a length above the limit or negative is fatal", () => {
 
 // ------------------------------------------------------------------ truncated and random input
 
-/** mulberry32: a tiny seeded PRNG, so a failing case can be replayed from the printed seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const REQUEST_OPCODES = Object.values(OpCode).filter((c) => ![OpCode.notification, OpCode.createSession, OpCode.error, OpCode.deleteContainer].includes(c as never));
 

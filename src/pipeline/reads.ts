@@ -43,8 +43,9 @@ export class ReadProcessor {
         const node = this.readable(req.path, ctx);
         if (req.watch) this.watches.addData(req.path, ctx.watcher);
         const stat = this.tree.statOf(node);
+        const data = node.dataLatin1; // read now: the node view follows later changes
         return (w) => {
-          w.buffer(node.data);
+          w.latin1Bytes(data);
           writeStat(w, stat);
         };
       }

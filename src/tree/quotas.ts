@@ -100,8 +100,14 @@ export function quotaNodeOf(path: string): { kind: "limits" | "stats"; target: s
 }
 
 /** What the tracker needs from the tree: a node's data and child names. DataTree fits it. */
+export interface QuotaNodeView {
+  readonly data: Buffer | null;
+  readonly children: readonly string[] | null;
+  readonly numChildren: number;
+}
+
 export interface QuotaTreeView {
-  get(path: string): { data: Buffer | null; children: ReadonlySet<string> | null } | undefined;
+  get(path: string): QuotaNodeView | undefined;
 }
 
 export interface QuotaUsage {
@@ -161,7 +167,7 @@ export class QuotaTracker {
       const q = quotaNodeOf(path);
       if (q?.kind === "stats") this.stats.set(q.target, parsedOrEmpty(node.data));
       // ZooKeeper only honours a limits node that has no children.
-      if (q?.kind === "limits" && (node.children === null || node.children.size === 0)) limitsNodes.push(path);
+      if (q?.kind === "limits" && node.numChildren === 0) limitsNodes.push(path);
     });
     const writes: QuotaStatsWrite[] = [];
     for (const path of limitsNodes) {
@@ -277,7 +283,7 @@ export class QuotaTracker {
   }
 
   /** Visits `top` and everything below it, without recursion: trees can be thousands of levels deep. */
-  private walk(top: string, visit: (path: string, node: { data: Buffer | null; children: ReadonlySet<string> | null }) => void): void {
+  private walk(top: string, visit: (path: string, node: QuotaNodeView) => void): void {
     const stack = [top];
     for (let visited = 0; stack.length > 0; visited++) {
       if (visited >= WALK_NODES_MAX) throw new Error(`quota walk of ${top} exceeded ${WALK_NODES_MAX} nodes`);
@@ -344,6 +350,7 @@ class PathTrie {
 
   /** The deepest marked path that is `path` or one of its ancestors. */
   deepestPrefix(path: string): string | undefined {
+    if (this.root.children.size === 0) return this.root.path; // no quotas: every write asks, so answer fast
     let node: TrieNode | undefined = this.root;
     let found: string | undefined;
     for (const part of components(path)) {

@@ -54,7 +54,7 @@ test("built-in nodes: stats, ACLs and non-null empty data", () => {
     assert.deepEqual(tree.get(path)!.acl, acl, `${path} ACL`);
     assert.deepEqual(tree.get(path)!.data, Buffer.alloc(0), `${path} data is empty, not null`);
   }
-  assert.deepEqual([...tree.nodes.keys()].sort(), ["/", "/zookeeper", "/zookeeper/config", "/zookeeper/quota"]);
+  assert.deepEqual([...tree.paths()].sort(), ["/", "/zookeeper", "/zookeeper/config", "/zookeeper/quota"]);
   assert.deepEqual([...tree.get("/")!.children!], ["zookeeper"]);
   assert.deepEqual([...tree.get("/zookeeper")!.children!].sort(), ["config", "quota"]);
 });

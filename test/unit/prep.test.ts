@@ -276,7 +276,7 @@ test("setData / setACL / delete / check txns carry absolute results", () => {
 
 test("data version wraps as a Java int", () => {
   const f = standardTree();
-  f.tree.get("/open")!.version = 2147483647;
+  f.tree.restoreNode("/open", { ...f.tree.get("/open")!.fields(), version: 2147483647 });
   const body = f.prep(setData("/open", 2147483647)).body as Extract<TxnBody, { type: "setData" }>;
   assert.equal(body.version, -2147483648);
 });
@@ -369,7 +369,7 @@ test("sequential: generated name that already exists ⇒ NodeExists", () => {
 test("sequential: the counter is a Java int — 2147483647, then -2147483648 (pipelined, before apply)", () => {
   const f = new Fixture();
   f.write(create("/s"));
-  f.tree.get("/s")!.createCount = 2147483647;
+  f.tree.restoreNode("/s", { ...f.tree.get("/s")!.fields(), createCount: 2147483647 });
   const names = [f.prep(create("/s/x-", SEQ)), f.prep(create("/s/x-", SEQ)), f.prep(create("/s/x-", SEQ))].map((p) => pathOf(p.body));
   assert.deepEqual(names, ["/s/x-2147483647", "/s/x--2147483648", "/s/x--2147483647"]);
 });
@@ -378,7 +378,7 @@ test("sequential: the counter is a Java int — 2147483647, then -2147483648 (pi
 test("sequential: the counter wraps to -2147483648 once the create at 2147483647 is applied", () => {
   const f = new Fixture();
   f.write(create("/s"));
-  f.tree.get("/s")!.createCount = 2147483647;
+  f.tree.restoreNode("/s", { ...f.tree.get("/s")!.fields(), createCount: 2147483647 });
   assert.equal(pathOf(f.write(create("/s/x-", SEQ))), "/s/x-2147483647");
   assert.equal(f.tree.get("/s")!.createCount, -2147483648);
   assert.equal(pathOf(f.write(create("/s/x-", SEQ))), "/s/x--2147483648");

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import {
   formatStatsTrack, parseStatsTrack, QuotaSyntaxError, QuotaTracker, quotaNodeOf, statValue,
 } from "../../src/tree/quotas.js";
-import type { QuotaStatsWrite, QuotaTreeView, QuotaVerdict, StatsTrack } from "../../src/tree/quotas.js";
+import type { QuotaNodeView, QuotaStatsWrite, QuotaTreeView, QuotaVerdict, StatsTrack } from "../../src/tree/quotas.js";
 import { DataTree } from "../../src/tree/data-tree.js";
 
 // ------------------------------------------------------------ StatsTrack text
@@ -82,8 +82,9 @@ class FakeTree {
     this.tracker = new QuotaTracker(this, { enforceQuota });
   }
 
-  get(path: string): FakeNode | undefined {
-    return this.nodes.get(path);
+  get(path: string): QuotaNodeView | undefined {
+    const node = this.nodes.get(path);
+    return node === undefined ? undefined : { data: node.data, children: [...node.children], numChildren: node.children.size };
   }
 
   /** Adds a node without telling the tracker (a tree as loaded from a snapshot). */

@@ -6,9 +6,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DecodeError } from "../../src/base/bytes.js";
+import { ByteWriter, DecodeError } from "../../src/base/bytes.js";
 import { Perm } from "../../src/jute/codes.js";
-import type { ACL } from "../../src/jute/records.js";
+import { writeACL, type ACL } from "../../src/jute/records.js";
 import { CONTAINER_OWNER, DataTree, ttlOwner } from "../../src/tree/data-tree.js";
 import { restoreSnapshot, serializeSnapshot, type SnapshotSession } from "../../src/tree/snapshot-codec.js";
 import type { Txn } from "../../src/tree/txn.js";
@@ -203,10 +203,10 @@ test("fuzzy snapshot: tree mutated between every slice; restore + replay after t
     const back = restored(Buffer.concat(slices));
     assert.equal(back.zxid, BigInt(initial), `seed ${seed}: snapshot zxid is the zxid when it started`);
     // The snapshot is genuinely fuzzy: it holds some changes made after its zxid, but not all of them.
-    const captured = [...back.tree.nodes.values()].some((n) => n.mzxid > back.zxid || n.pzxid > back.zxid);
+    const captured = [...back.tree.paths()].map((p) => back.tree.get(p)!).some((n) => n.mzxid > back.zxid || n.pzxid > back.zxid);
     assert.ok(captured, `seed ${seed}: snapshot captured some later changes`);
     assert.notEqual(back.tree.lastProcessedZxid, live.lastProcessedZxid);
-    assert.ok([...live.nodes.keys()].some((p) => !back.tree.nodes.has(p)), `seed ${seed}: snapshot missed some later creates`);
+    assert.ok([...live.paths()].some((p) => !back.tree.has(p)), `seed ${seed}: snapshot missed some later creates`);
     applyAll(back.tree, script.txns.filter((t) => t.header.zxid > back.zxid));
 
     const neverSnapshotted = applyAll(new DataTree(), script.txns);
@@ -254,13 +254,48 @@ test("restoreSnapshot: truncated bytes are a DecodeError", () => {
 });
 
 test("restoreSnapshot: unknown format version or impossible session count is a DecodeError", () => {
+  // A truncated or garbled record stream is a DecodeError too, never a crash or a half-made node.
+  const full = snapshotBytes(applyAll(new DataTree(), variedLog()));
+  for (const cut of [25, 40, full.length - 30, full.length - 1]) {
+    assert.throws(() => restoreSnapshot(full.subarray(0, cut), new DataTree()), DecodeError, `cut at ${cut}`);
+  }
+  const badTag = Buffer.from(full);
+  badTag[badTag.length - 1] = 9; // the end marker becomes an unknown record
+  assert.throws(() => restoreSnapshot(badTag, new DataTree()), DecodeError);
   const bytes = snapshotBytes(new DataTree());
   const badVersion = Buffer.from(bytes);
   badVersion.writeInt32BE(99, 0);
   assert.throws(() => restoreSnapshot(badVersion, new DataTree()), DecodeError);
   for (const count of [-1, 1_000_000]) {
     const badCount = Buffer.from(bytes);
-    badCount.writeInt32BE(count, 12);
+    badCount.writeInt32BE(count, 16); // after the format (4), zxid (8) and node-count hint (4)
     assert.throws(() => restoreSnapshot(badCount, new DataTree()), DecodeError, `session count ${count}`);
   }
+});
+
+/** Format 1, as Herd wrote it before format 2: every node carries its own ACL list; the end is a null path. */
+function formatOneBytes(tree: DataTree, sessions: SnapshotSession[]): Buffer {
+  const w = new ByteWriter();
+  w.int32(1).int64(tree.lastProcessedZxid).int32(sessions.length);
+  for (const s of sessions) w.int64(s.id).int32(s.timeoutMs);
+  const stack = ["/"];
+  while (stack.length > 0) {
+    const path = stack.pop()!;
+    const n = tree.get(path)!;
+    w.ustring(path).buffer(n.data).vector(n.acl, writeACL);
+    w.int64(n.czxid).int64(n.mzxid).int64(BigInt(n.ctime)).int64(BigInt(n.mtime));
+    w.int32(n.version).int32(n.createCount).int32(n.aversion).int64(n.ephemeralOwner).int64(n.pzxid);
+    for (const name of n.children ?? []) stack.push(path === "/" ? `/${name}` : `${path}/${name}`);
+  }
+  w.ustring(null);
+  return w.toBuffer();
+}
+
+test("a format-1 snapshot (written by earlier Herd versions) still restores to the same tree", () => {
+  const tree = applyAll(new DataTree(), variedLog());
+  const sessions = [{ id: 0x0100000447740000n, timeoutMs: 30000 }];
+  const back = restored(formatOneBytes(tree, sessions));
+  assertSameTree(back.tree, tree);
+  assert.equal(back.zxid, tree.lastProcessedZxid);
+  assert.deepEqual(back.sessions, sessions);
 });

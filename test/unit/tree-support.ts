@@ -122,8 +122,8 @@ function sortedIndex(tree: DataTree) {
 
 /** Asserts two trees are indistinguishable; reports the first differing path. */
 export function assertSameTree(actual: DataTree, expected: DataTree, what = "tree"): void {
-  const actualPaths = [...actual.nodes.keys()].sort();
-  const expectedPaths = [...expected.nodes.keys()].sort();
+  const actualPaths = [...actual.paths()].sort();
+  const expectedPaths = [...expected.paths()].sort();
   assert.deepEqual(actualPaths, expectedPaths, `${what}: node paths differ`);
   for (const path of expectedPaths) {
     // Cheap string comparison first; deepEqual only to explain a difference (it is slow on big trees).

@@ -18,9 +18,9 @@ export interface LogScan {
   recordCount: number;
   /** Zxid of the last valid record, null when there is none. */
   lastZxid: bigint | null;
-  /** Length of the valid prefix; less than the file's length when a torn tail must be cut. */
+  /** Length of the valid prefix; less than the file's length when a torn tail must be cut or zeros follow. */
   validBytes: number;
-  /** Why the tail was cut, when it was. */
+  /** Why the tail must be cut, when it must (null too when only preallocated zeros follow the records). */
   tornReason: string | null;
 }
 
@@ -36,6 +36,7 @@ export function scanLogFile(file: Buffer, path: string, startZxid: bigint, isNew
   while (offset < file.length) {
     const record = readRecordAt(file, offset);
     if (record.kind === 'bad') {
+      if (isZeroFrom(file, offset)) return scan; // preallocated space: the records end here
       return tornOrCorrupt(file, path, offset, scan.lastZxid ?? startZxid - 1n, isNewest, record.reason, scan);
     }
     const floor = scan.lastZxid ?? startZxid - 1n;
@@ -47,6 +48,18 @@ export function scanLogFile(file: Buffer, path: string, startZxid: bigint, isNew
   }
   return scan;
 }
+
+/** True when every byte from offset on is zero: the log's preallocated, never written space. */
+function isZeroFrom(file: Buffer, offset: number): boolean {
+  for (let i = offset; i < file.length; i += ZEROS.length) {
+    const chunk = file.subarray(i, Math.min(i + ZEROS.length, file.length));
+    if (!chunk.equals(ZEROS.subarray(0, chunk.length))) return false;
+  }
+  return true;
+}
+
+/** Compared a chunk at a time (memcmp), since the preallocated tail is megabytes long. */
+const ZEROS = Buffer.alloc(64 * 1024);
 
 function emptyScan(): LogScan {
   return { recordCount: 0, lastZxid: null, validBytes: 0, tornReason: null };

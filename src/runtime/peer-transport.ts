@@ -26,6 +26,8 @@ interface Outbound {
   address: PeerAddress;
   socket: net.Socket | null;
   connected: boolean;
+  /** What we last reported through onReachability (null: nothing yet). */
+  reported: boolean | null;
   retryMs: number;
   timer: NodeJS.Timeout | null;
 }
@@ -42,9 +44,15 @@ export class PeerTransport {
     peers: ReadonlyMap<number, PeerAddress>,
     private readonly onMessage: (from: number, msg: ZabMessage) => void,
     private readonly logger: Logger,
+    /**
+     * Whether our connection to a peer is up. A connection that closes or a dial that fails is reported at once:
+     * a killed process resets its connections, and the consensus core uses that to replace a dead leader
+     * without waiting syncLimit ticks of silence.
+     */
+    private readonly onReachability: (peer: number, reachable: boolean) => void = () => {},
   ) {
     for (const [id, address] of peers) {
-      if (id !== myId) this.outbound.set(id, { address, socket: null, connected: false, retryMs: RECONNECT_MS_MIN, timer: null });
+      if (id !== myId) this.outbound.set(id, { address, socket: null, connected: false, reported: null, retryMs: RECONNECT_MS_MIN, timer: null });
     }
   }
 
@@ -99,6 +107,7 @@ export class PeerTransport {
       socket.write(hello);
       out.connected = true;
       out.retryMs = RECONNECT_MS_MIN;
+      this.report(id, out, true);
     });
     socket.on("data", () => {}); // peers never write on our outbound connection
     socket.on("error", () => {});
@@ -106,9 +115,16 @@ export class PeerTransport {
       out.connected = false;
       out.socket = null;
       if (this.closed) return;
+      this.report(id, out, false);
       out.timer = setTimeout(() => this.dial(id), out.retryMs);
       out.retryMs = Math.min(out.retryMs * 2, RECONNECT_MS_MAX);
     });
+  }
+
+  private report(id: number, out: Outbound, reachable: boolean): void {
+    if (out.reported === reachable) return;
+    out.reported = reachable;
+    this.onReachability(id, reachable);
   }
 
   private acceptInbound(socket: net.Socket): void {

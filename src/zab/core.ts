@@ -64,6 +64,11 @@ export interface Core {
   localSyncs: { token: Buffer; zxid: bigint }[];
   /** Why the role or synced status last changed (reported in RoleChange). */
   statusReason: string;
+  /**
+   * Peers the runtime reported unreachable (its connection to them closed) and not yet reachable again. An
+   * election round settles at once when every reachable participant agrees, instead of waiting finalizeWait.
+   */
+  unreachable: Set<ServerId>;
 }
 
 export class Outbox {

@@ -135,6 +135,11 @@ function checkRound(core: Core): Transition | undefined {
     return undefined;
   }
   if (agreeing.length === core.quorum.participants.length) return settle(core, "every participant agrees");
+  // Nobody else can vote: those missing are unreachable (their connections closed), so waiting buys nothing.
+  const silent = core.quorum.participants.filter((id) => !e.recv.has(id));
+  if (silent.length > 0 && silent.every((id) => core.unreachable.has(id)) && agreeing.length === e.recv.size) {
+    return settle(core, "every reachable participant agrees");
+  }
   if (e.quorumSinceTick === null) e.quorumSinceTick = core.ticks;
   return undefined;
 }
@@ -155,6 +160,11 @@ function checkJoin(core: Core, leader: ServerId): Transition | undefined {
   e.logicalClock = leaderReport.electionEpoch;
   e.vote = leaderReport.vote;
   return { to: "learning", leader, reason: `joined established leader ${leader}` };
+}
+
+/** Re-evaluates the round after the set of reachable peers changed. */
+export function lookingRecheck(core: Core): Transition | undefined {
+  return checkRound(core);
 }
 
 export function lookingTick(core: Core): Transition | undefined {

@@ -11,7 +11,7 @@
 import { assert } from "../base/assert.js";
 import type { Core } from "./core.js";
 import { PENDING_SYNCS_MAX, QUEUED_REQUESTS_MAX, QUEUED_TOUCHES_MAX } from "./core.js";
-import type { LeaderState } from "./leader.js";
+import type { LeaderState, LearnerHandle } from "./leader.js";
 import type { ServerId } from "./types.js";
 import { counterOf, epochOf, formatZxid, makeZxid } from "./zxid.js";
 
@@ -44,12 +44,23 @@ export function propose(core: Core, ls: LeaderState, zxid: bigint, payload: Buff
   ls.reserved = null;
   const prevZxid = core.log.last();
   core.log.append({ zxid, payload });
-  for (const handle of ls.handles.values()) {
+  for (const handle of inSendOrder(ls)) {
     if (handle.stage !== "forwarding" || handle.observer) continue;
     core.out.send(handle.id, { kind: "proposal", epoch: ls.epoch, prevZxid, zxid, payload });
     handle.sentZxid = zxid;
   }
   if (counterOf(zxid) >= core.limits.zxidCounterLimit) ls.exhausted = true;
+}
+
+/**
+ * Learners in the order to send them a PROPOSAL or COMMIT: the last one that forwarded a request first. The
+ * runtime writes to its peers one after another, and on a busy host each write can hand the CPU to the woken
+ * peer for its whole turn, so the learner whose client waits on this write should not queue behind the others.
+ */
+function inSendOrder(ls: LeaderState): Iterable<LearnerHandle> {
+  const first = ls.lastForwarder === null ? undefined : ls.handles.get(ls.lastForwarder);
+  if (first === undefined) return ls.handles.values();
+  return [first, ...[...ls.handles.values()].filter((h) => h !== first)];
 }
 
 /** Commit whatever a quorum of participants now has durably; strictly in zxid order. */
@@ -64,7 +75,7 @@ export function advanceCommit(core: Core, ls: LeaderState): void {
   if (acked === null || acked <= core.commitZxid) return;
   const previous = core.commitZxid;
   core.commitZxid = acked;
-  for (const handle of ls.handles.values()) {
+  for (const handle of inSendOrder(ls)) {
     if (handle.stage !== "forwarding") continue;
     // An observer gets committed entries as INFORMs; entries its sync stream already carried just need a COMMIT.
     const alreadySent = handle.sentZxid > previous;
@@ -152,6 +163,7 @@ export function acceptRequest(core: Core, ls: LeaderState, from: ServerId, bytes
   if (ls.phase !== "broadcast" || ls.handles.get(from)?.stage !== "forwarding") return;
   if (core.out.forwardedRequests.length >= QUEUED_REQUESTS_MAX) return; // the learner's client times out and retries
   core.out.forwardedRequests.push({ from, bytes });
+  ls.lastForwarder = from;
 }
 
 export function acceptTouches(core: Core, ls: LeaderState, from: ServerId, touches: Buffer[]): void {

@@ -59,13 +59,15 @@ export interface LeaderState {
   /** Rounds of pings sent so far; a pending SYNC wants one more round sent now (see flushProbe). */
   pingRound: number;
   probeWanted: boolean;
+  /** The learner whose REQUEST came last: its client most likely waits on the next proposal and commit. */
+  lastForwarder: ServerId | null;
 }
 
 export function startLeading(core: Core): Transition | undefined {
   const ls: LeaderState = {
     phase: "discovery", startTick: core.ticks, epoch: null, acceptedEpochs: new Map([[core.id, core.acceptedEpoch]]),
     epochAcks: new Set(), newLeaderAcks: new Set(), historyEnd: core.log.last(), handles: new Map(),
-    reserved: null, exhausted: false, pendingSyncs: [], pingRound: 0, probeWanted: false,
+    reserved: null, exhausted: false, pendingSyncs: [], pingRound: 0, probeWanted: false, lastForwarder: null,
   };
   core.role = { kind: "leading", leader: ls };
   return maybeChooseEpoch(core, ls);

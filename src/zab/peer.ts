@@ -6,7 +6,7 @@
 import { assert } from "../base/assert.js";
 import type { Core, Limits, Transition } from "./core.js";
 import { Outbox, peerRole } from "./core.js";
-import { lookingStep, lookingTick, newElectionState, settledStep, startLooking } from "./election.js";
+import { lookingRecheck, lookingStep, lookingTick, newElectionState, settledStep, startLooking } from "./election.js";
 import { leaderPersisted, leaderStep, leaderTick, startLeading } from "./leader.js";
 import * as broadcast from "./leader-broadcast.js";
 import { provideSnapshot } from "./leader-sync.js";
@@ -40,7 +40,7 @@ export class ZabPeer {
       id: options.id, quorum, limits, log, out: new Outbox(), ticks: 0, acceptedEpoch, currentEpoch, promisedTo: null,
       persistedZxid: log.last(), commitZxid: lastAppliedZxid, appliedZxid: lastAppliedZxid, reportedZxid: 0n,
       election: newElectionState({ leader: options.id, zxid: log.last(), peerEpoch: currentEpoch }),
-      role: { kind: "looking" }, localSyncs: [], statusReason: "started",
+      role: { kind: "looking" }, localSyncs: [], statusReason: "started", unreachable: new Set(),
     };
     this.after({ to: "looking", reason: "started" });
   }
@@ -76,6 +76,33 @@ export class ZabPeer {
       case "learning":
         return this.after(learnerStep(core, core.role.learner, from, msg));
     }
+  }
+
+  /**
+   * The runtime lost its connection with `id` (closed or reset: typically the process died). A learner whose
+   * leader that is goes looking at once, as ZooKeeper's follower does when its leader socket fails, instead of
+   * waiting syncLimit ticks of silence; a looking peer stops waiting for `id`'s vote. Neither affects safety
+   * (going looking is always allowed; the elected vote is still the best of an agreeing quorum), only how fast
+   * a dead leader is replaced. A spurious report costs at most an extra election.
+   */
+  peerUnreachable(id: ServerId): void {
+    const core = this.core;
+    if (id === core.id || !core.quorum.isMember(id)) return;
+    core.unreachable.add(id);
+    switch (core.role.kind) {
+      case "learning":
+        if (core.role.learner.leader === id) return this.after({ to: "looking", reason: `lost the connection to leader ${id}` });
+        return;
+      case "looking":
+        return this.after(lookingRecheck(core));
+      case "leading":
+        return;
+    }
+  }
+
+  /** The runtime (re)connected to `id`: wait for its vote again in elections. */
+  peerReachable(id: ServerId): void {
+    this.core.unreachable.delete(id);
   }
 
   /**

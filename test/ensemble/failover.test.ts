@@ -94,7 +94,9 @@ for (const size of [3, 5]) test(`${size} members: leader kill -9, restart, follo
   const pausedLeader = await waitForLeader(ensemble);
   const pauseMarks = logMarks(ensemble);
   pausedLeader.pause();
-  const successor = await Promise.any(ensemble.members.filter((m) => m !== pausedLeader && m.alive).map((m) => m.waitForRole("leading", pauseMarks.get(m.id)).then(() => m)));
+  const successor = await Promise.any(ensemble.members.filter((m) => m !== pausedLeader && m.alive).map((m) => m.waitForRole("leading", pauseMarks.get(m.id)).then(() => m))).catch((e: AggregateError) => {
+    throw new Error(`no member took over from paused leader ${pausedLeader.id}:\n${e.errors.map((x: Error) => x.message).join("\n")}`);
+  });
   await load.reach(Math.min(WRITES, load.acked.length + 50));
   const resumeMark = pausedLeader.lines.length;
   pausedLeader.resume();

@@ -97,6 +97,7 @@ export class Cluster {
 
   start(id: ServerId, recovery: Recovery = "snapshot"): void {
     this.node(id).start(recovery);
+    for (const other of this.ids) if (other !== id) this.node(other).reachability(id, true); // peers redial it
   }
 
   startAll(): void {
@@ -107,6 +108,15 @@ export class Cluster {
     this.paused.delete(id);
     this.node(id).crash();
     this.network.dropTo(id);
+    // A dead process's connections reset: its peers' transports notice at once (the runtime reports it).
+    for (const other of this.ids) if (other !== id) this.node(other).reachability(id, false);
+  }
+
+  /** A connection reset between live servers (a flaky link): `at` hears that `peer` is unreachable, then back. */
+  spuriousDisconnect(at: ServerId, peer: ServerId): void {
+    this.record(`server ${at} loses its connection to ${peer} (both alive)`);
+    this.node(at).reachability(peer, false);
+    this.node(at).reachability(peer, true);
   }
 
   restart(id: ServerId, recovery: Recovery = "snapshot"): void {

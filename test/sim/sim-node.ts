@@ -91,6 +91,14 @@ export class SimNode {
     this.drain();
   }
 
+  /** The runtime's transport saw its connection to `id` close (or come back). */
+  reachability(id: ServerId, reachable: boolean): void {
+    if (this.peer === null) return;
+    if (reachable) this.peer.peerReachable(id);
+    else this.peer.peerUnreachable(id);
+    this.drain();
+  }
+
   tick(): void {
     if (this.peer === null) return;
     this.peer.tick();

@@ -49,6 +49,8 @@ interface Profile {
   crashPerTick: number;
   partitionPerTick: number;
   pausePerTick: number;
+  /** Chance per tick of a connection reset between two live servers. */
+  disconnectPerTick: number;
   writePerUnit: number;
   snapshotEvery: number | null;
   zxidCounterLimit: number | undefined;
@@ -64,6 +66,7 @@ function chooseProfile(prng: Prng): Profile {
     crashPerTick: prng.pick([0, 0.01, 0.03, 0.06]),
     partitionPerTick: prng.pick([0, 0.02, 0.05]),
     pausePerTick: prng.pick([0, 0.01, 0.04]),
+    disconnectPerTick: prng.pick([0, 0.02, 0.08]),
     writePerUnit: prng.pick([0.05, 0.2, 0.5]),
     snapshotEvery: prng.pick([null, 8, 25]),
     zxidCounterLimit: prng.pick([undefined, undefined, 20, 60]),
@@ -73,7 +76,7 @@ function chooseProfile(prng: Prng): Profile {
 
 function describe(p: Profile): string {
   return `loss=${p.lossRate} dup=${p.dupRate} reorder=${p.reorderRate} delay<=${p.delayMax} crash=${p.crashPerTick} ` +
-    `partition=${p.partitionPerTick} pause=${p.pausePerTick} writes=${p.writePerUnit} snapEvery=${p.snapshotEvery} ` +
+    `partition=${p.partitionPerTick} pause=${p.pausePerTick} disconnect=${p.disconnectPerTick} writes=${p.writePerUnit} snapEvery=${p.snapshotEvery} ` +
     `counterLimit=${p.zxidCounterLimit ?? "default"} diffMax=${p.diffEntriesMax}`;
 }
 
@@ -131,6 +134,10 @@ function runFaultPhase(cluster: Cluster, prng: Prng, profile: Profile, ticks: nu
       if (alive.length > 0 && prng.chance(profile.pausePerTick)) {
         cluster.pause(prng.pick(alive), prng.range(1, 15) * cluster.unitsPerTick); // up to 3 syncLimits
         stats.pauses++;
+      }
+      if (alive.length > 1 && prng.chance(profile.disconnectPerTick)) {
+        const at = prng.pick(alive);
+        cluster.spuriousDisconnect(at, prng.pick(alive.filter((id) => id !== at)));
       }
       if (healPartitionAt === null && prng.chance(profile.partitionPerTick)) {
         makePartition(cluster, prng);

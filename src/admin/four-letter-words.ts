@@ -200,21 +200,17 @@ function envi(): string {
   ].join("\n");
 }
 
-/** mntr: with the server's metrics registry (every runtime server has one) the same keys as the admin `monitor`. */
+/**
+ * mntr: with the server's metrics registry (every runtime server has one) the same keys as the admin `monitor`,
+ * one `zk_<key>\t<value>` line each. A leader adds the pre-3.6 `zk_followers` line that older tools read (the
+ * leader's synced_* gauges are already among the monitor values).
+ */
 function mntr(server: FourLetterWordView): string {
   if (!("metrics" in server)) return basicMntr(server);
   const values = monitorValues(server as AdminView, Date.now());
   const rows = Object.entries(values).map(([k, v]) => `zk_${k}\t${v}`);
   const learners = server.learnerCounts?.() ?? null;
-  if (learners !== null) {
-    rows.push(
-      `zk_followers\t${learners.followers}`,
-      `zk_synced_followers\t${learners.syncedFollowers}`,
-      `zk_synced_non_voting_followers\t0`,
-      `zk_synced_observers\t${learners.syncedObservers}`,
-      `zk_pending_syncs\t${learners.pendingSyncs}`,
-    );
-  }
+  if (learners !== null) rows.push(`zk_followers\t${learners.followers}`);
   return rows.join("\n") + "\n";
 }
 

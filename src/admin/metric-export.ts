@@ -20,13 +20,13 @@
  *   ephemerals_count                             sum of view.tree.ephemerals
  *   global_sessions                              view.sessions (local_sessions is 0: Herd has none)
  *   open_file_descriptor_count, max_file_descriptor_count   /proc/self (0 where not available)
- *   readlatency, updatelatency, fsynctime, snapshottime, bytes_received_count, response_bytes,
- *   connection_request_count, auth_failed_count, last/min/max_client_response_size   view.metrics (ServerMetrics)
+ *   synced_followers, synced_observers, pending_syncs, last/min/max_proposal_size   leader only (leaderGauges)
+ *   every metric of ZooKeeper 3.8's ServerMetrics (metric-catalogue.ts), auth_failed_count and
+ *   last/min/max_client_response_size                                     view.metrics (ServerMetrics)
  *   process_cpu_seconds_total, process_start_time_seconds, process_open_fds, process_max_fds,
  *   process_resident_memory_bytes                Prometheus' standard process metrics (ZooKeeper exports them
  *                                                through simpleclient_hotspot)
  * Herd only: herd_request_latency{op} (latency by op type), herd_server_state{state} (1 for the current state).
- * ZooKeeper's quorum-only gauges (quorum_size, learners, synced_followers …) appear with the ensemble.
  */
 import * as fs from "node:fs";
 import type { AdminView } from "./admin-view.js";
@@ -76,8 +76,25 @@ export function serverGauges(view: AdminView, nowMs: number): GaugeReading[] {
 export function monitorValues(view: AdminView, nowMs: number): Record<string, string | number> {
   const out: Record<string, string | number> = { version: VERSION_LINE, server_state: view.serverState ?? "standalone" };
   for (const g of serverGauges(view, nowMs)) out[g.name] = g.value;
+  for (const g of leaderGauges(view)) out[g.name] = g.value;
   for (const m of view.metrics.registry.all()) dumpMetric(m, out);
   return out;
+}
+
+/** ZooKeeper's LeaderZooKeeperServer gauges, on the leader only (Herd cannot tell learners before they sync). */
+export function leaderGauges(view: AdminView): GaugeReading[] {
+  const learners = view.learnerCounts?.() ?? null;
+  if (learners === null) return [];
+  const proposals = view.metrics.proposalSize;
+  return [
+    { name: "synced_followers", help: "Followers in sync with this leader", value: learners.syncedFollowers },
+    { name: "synced_non_voting_followers", help: "Non-voting followers in sync (Herd has none)", value: 0 },
+    { name: "synced_observers", help: "Observers in sync with this leader", value: learners.syncedObservers },
+    { name: "pending_syncs", help: "Learner syncs in progress", value: learners.pendingSyncs },
+    { name: "last_proposal_size", help: "Size in bytes of the last proposal (-1 before the first)", value: proposals.last },
+    { name: "max_proposal_size", help: "Largest proposal in bytes (-1 before the first)", value: proposals.max },
+    { name: "min_proposal_size", help: "Smallest proposal in bytes (-1 before the first)", value: proposals.min },
+  ];
 }
 
 function dumpMetric(m: Metric, out: Record<string, string | number>): void {
@@ -85,6 +102,9 @@ function dumpMetric(m: Metric, out: Record<string, string | number>): void {
     case "counter":
     case "gauge":
       out[m.metric.name] = m.metric.value;
+      return;
+    case "counterSet":
+      for (const [key, value] of m.metric.entries()) out[`${key}_${m.metric.name}`] = value;
       return;
     case "summary":
       dumpSummary(m.metric.name, m.metric, m.detail, out);
@@ -96,11 +116,12 @@ function dumpMetric(m: Metric, out: Record<string, string | number>): void {
 }
 
 function dumpSummary(name: string, s: Summary, detail: SummaryDetail, out: Record<string, string | number>): void {
+  // Durations timed inside the server keep fractions of a millisecond; four decimals are plenty to print.
   out[`avg_${name}`] = round4(s.avg);
-  out[`min_${name}`] = s.min;
-  out[`max_${name}`] = s.max;
+  out[`min_${name}`] = round4(s.min);
+  out[`max_${name}`] = round4(s.max);
   out[`cnt_${name}`] = s.count;
-  out[`sum_${name}`] = s.sum;
+  out[`sum_${name}`] = round4(s.sum);
   if (detail !== "advanced") return;
   const values = s.quantiles(MONITOR_PERCENTILES.map((p) => p.q));
   MONITOR_PERCENTILES.forEach((p, i) => (out[`${p.key}_${name}`] = Number.isNaN(values[i]) ? 0 : Math.round(values[i])));
@@ -112,7 +133,7 @@ export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8
 
 export function prometheusText(view: AdminView, nowMs: number): string {
   const lines: string[] = [];
-  for (const g of serverGauges(view, nowMs)) family(lines, g.name, g.help, "gauge", [sample(g.name, null, g.value)]);
+  for (const g of [...serverGauges(view, nowMs), ...leaderGauges(view)]) family(lines, g.name, g.help, "gauge", [sample(g.name, null, g.value)]);
   for (const m of view.metrics.registry.all()) writeMetric(lines, m);
   const state = view.serverState ?? "standalone";
   family(lines, "herd_server_state", "1 for the state this server is in", "gauge", [sample("herd_server_state", [["state", state]], 1)]);
@@ -136,6 +157,11 @@ function writeMetric(lines: string[], m: Metric): void {
     case "counter":
       family(lines, m.metric.name, m.metric.help, "counter", [sample(m.metric.name, null, m.metric.value)]);
       return;
+    case "counterSet": {
+      const set = m.metric;
+      family(lines, set.name, set.help, "counter", [...set.entries()].map(([key, value]) => sample(set.name, [[set.labelName, key]], value)));
+      return;
+    }
     case "gauge":
       family(lines, m.metric.name, m.metric.help, "gauge", [sample(m.metric.name, null, m.metric.value)]);
       return;

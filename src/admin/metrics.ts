@@ -9,6 +9,14 @@
  * operator looking at a dashboard wants (ZooKeeper's uniform reservoir needs a random source per sample).
  */
 import { assert } from "../base/assert.js";
+import {
+  ZOOKEEPER_METRICS,
+  helpText,
+  type CounterName,
+  type CounterSetName,
+  type SummaryName,
+  type SummarySetName,
+} from "./metric-catalogue.js";
 
 /** ZooKeeper's two summary detail levels: basic exports the median; advanced exports tail quantiles too. */
 export type SummaryDetail = "basic" | "advanced";
@@ -40,6 +48,7 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 export class Counter {
   private total = 0;
+  private source: (() => number) | null = null;
 
   constructor(readonly name: string, readonly help: string) {}
 
@@ -47,12 +56,37 @@ export class Counter {
     this.total += by;
   }
 
+  /** Reads the count from a running total kept elsewhere (a lower layer that must not import metrics). */
+  bind(source: () => number): void {
+    this.source = source;
+  }
+
   get value(): number {
-    return this.total;
+    return this.source === null ? this.total : this.source();
   }
 
   reset(): void {
     this.total = 0;
+  }
+}
+
+/** Counters of one quantity split by a label (ZooKeeper's CounterSet, label `key`); keys bounded like SummarySet. */
+export class CounterSet {
+  private readonly byKey = new Map<string, number>();
+
+  constructor(readonly name: string, readonly help: string, readonly labelName = "key") {}
+
+  inc(key: string, by = 1): void {
+    if (!this.byKey.has(key) && this.byKey.size >= SUMMARY_SET_KEYS_MAX) key = OVERFLOW_KEY;
+    this.byKey.set(key, (this.byKey.get(key) ?? 0) + by);
+  }
+
+  entries(): IterableIterator<[string, number]> {
+    return this.byKey.entries();
+  }
+
+  reset(): void {
+    this.byKey.clear();
   }
 }
 
@@ -165,6 +199,7 @@ export class SummarySet {
 
 export type Metric =
   | { kind: "counter"; metric: Counter }
+  | { kind: "counterSet"; metric: CounterSet }
   | { kind: "gauge"; metric: Gauge }
   | { kind: "summary"; metric: Summary; help: string; detail: SummaryDetail }
   | { kind: "summarySet"; metric: SummarySet };
@@ -176,6 +211,12 @@ export class MetricsRegistry {
   counter(name: string, help: string): Counter {
     const metric = new Counter(name, help);
     this.add(name, { kind: "counter", metric });
+    return metric;
+  }
+
+  counterSet(name: string, help: string, labelName = "key"): CounterSet {
+    const metric = new CounterSet(name, help, labelName);
+    this.add(name, { kind: "counterSet", metric });
     return metric;
   }
 
@@ -232,38 +273,205 @@ export class BufferSizeStats {
   }
 }
 
+/** Times queued in FIFO order (a txn waiting for the log, a write waiting for prep); grows by doubling, bounded. */
+export class TimestampFifo {
+  private ring = new Float64Array(64);
+  private head = 0;
+  private size = 0;
+
+  constructor(private readonly capacityMax = TIMESTAMP_FIFO_MAX) {}
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** Past capacityMax the time is not kept: the metrics fed from this queue skip what they cannot time. */
+  push(timeMs: number): void {
+    if (this.size === this.ring.length) {
+      if (this.ring.length >= this.capacityMax) return;
+      this.grow();
+    }
+    this.ring[(this.head + this.size) & (this.ring.length - 1)] = timeMs;
+    this.size++;
+  }
+
+  /** The oldest time, removed; NaN when empty. */
+  shift(): number {
+    if (this.size === 0) return Number.NaN;
+    const t = this.ring[this.head];
+    this.head = (this.head + 1) & (this.ring.length - 1);
+    this.size--;
+    return t;
+  }
+
+  /** The i-th oldest time without removing it; NaN past the end. */
+  peek(i: number): number {
+    return i < this.size ? this.ring[(this.head + i) & (this.ring.length - 1)] : Number.NaN;
+  }
+
+  clear(): void {
+    this.head = 0;
+    this.size = 0;
+  }
+
+  private grow(): void {
+    const bigger = new Float64Array(this.ring.length * 2);
+    for (let i = 0; i < this.size; i++) bigger[i] = this.peek(i);
+    this.ring = bigger;
+    this.head = 0;
+  }
+}
+
+/** Entries a TimestampFifo keeps at most (a power of two). */
+export const TIMESTAMP_FIFO_MAX = 1 << 20;
+
 /**
- * The metrics a Herd server records, by ZooKeeper name where ZooKeeper has one (see docs in admin-server.ts for
- * the full `/metrics` mapping). The runtime calls the `record*` methods; each is O(1) with no allocation once
- * an op name has been seen.
+ * ZooKeeper's top-level namespace of a path: the first component ("/a/b" → "a"), none for "/". Java's
+ * `split("/")[1]`, which this mirrors, also yields "" for a path starting "//" (not a valid znode path).
+ */
+export function topNamespace(path: string): string | null {
+  if (path.charCodeAt(0) !== 0x2f || path.length < 2) return null;
+  const end = path.indexOf("/", 1);
+  const ns = end < 0 ? path.slice(1) : path.slice(1, end);
+  return ns.length === 0 ? null : ns;
+}
+
+/**
+ * A SummarySet keyed by top-level namespace. The summary of the namespace used last is kept with its "/<ns>"
+ * prefix, so a run of requests under one namespace records without slicing the path (no allocation).
+ */
+class NamespaceSummaries {
+  private lastPrefix = "";
+  private last: Summary | null = null;
+
+  constructor(private readonly set: SummarySet) {}
+
+  record(path: string, value: number): void {
+    const p = this.lastPrefix;
+    const cached = this.last !== null && path.startsWith(p) && (path.length === p.length || path.charCodeAt(p.length) === 0x2f);
+    if (!cached) {
+      const ns = topNamespace(path);
+      if (ns === null) return;
+      this.lastPrefix = "/" + ns;
+      this.last = this.set.get(ns);
+    }
+    this.last!.record(value);
+  }
+}
+
+/** ZooKeeper's fixed size of a Stat, added to every read it counts per namespace. */
+export const STAT_OVERHEAD_BYTES = 6 * 8 + 5 * 4;
+
+/** The watch events ZooKeeper counts triggered watchers for (Herd's TreeChange kinds). */
+export type WatchEventKind = "created" | "deleted" | "dataChanged" | "childrenChanged";
+
+/**
+ * The metrics a Herd server records: every metric of ZooKeeper 3.8's ServerMetrics (metric-catalogue.ts), under
+ * ZooKeeper's names, plus a few ZooKeeperServer gauges kept here and Herd's own `herd_` metrics. The runtime
+ * feeds them through the fields and `record*` methods below; each is O(1) and allocates nothing once warm
+ * (a per-namespace or per-op key allocates its summary the first time it is seen).
+ *
+ * Durations measured inside the server use performance.now() and keep fractions of a millisecond; request
+ * latencies and cross-server latencies (txn header times) are whole wall-clock milliseconds, as in ZooKeeper.
  */
 export class ServerMetrics {
   readonly registry = new MetricsRegistry();
-  /** ZooKeeper `readlatency`: ms from a read request's arrival to its reply. */
-  readonly readLatency = this.registry.summary("readlatency", "Read request latency in milliseconds", "advanced");
-  /** ZooKeeper `updatelatency`: ms from a write request's arrival to its reply (after fsync and apply). */
-  readonly updateLatency = this.registry.summary("updatelatency", "Write request latency in milliseconds", "advanced");
-  /** Herd only: the same latency split by op name (`create`, `getData`, …). */
+  private readonly catalogued = registerCatalogue(this.registry);
+
+  // Request path (ZooKeeper's ServerStats and FinalRequestProcessor).
+  readonly readLatency = this.summary("readlatency");
+  readonly updateLatency = this.summary("updatelatency");
+  readonly bytesReceived = this.counter("bytes_received_count");
+  readonly responseBytes = this.counter("response_bytes");
+  readonly watchBytes = this.counter("watch_bytes");
+  readonly propagationLatency = this.summary("propagation_latency");
+  readonly staleReplies = this.counter("stale_replies");
+  readonly largeRequestsRejected = this.counter("large_requests_rejected");
+  readonly requestThrottleWaits = this.counter("request_throttle_wait_count");
+
+  // Connections and sessions.
+  readonly connectionRequests = this.counter("connection_request_count");
+  readonly connectionRejected = this.counter("connection_rejected");
+  readonly connectionDrops = this.counter("connection_drop_count");
+  readonly connectionRevalidations = this.counter("connection_revalidate_count");
+  readonly revalidations = this.counter("revalidate_count");
+  readonly closedWhileNotServing = this.counter("cnxn_closed_without_zk_server_running");
+  readonly unsuccessfulHandshakes = this.counter("unsuccessful_handshake");
+  readonly staleSessionsExpired = this.counter("stale_sessions_expired");
+  readonly unrecoverableErrors = this.counter("unrecoverable_error_count");
+
+  // Persistence.
+  readonly fsyncTime = this.summary("fsynctime");
+  readonly snapshotTime = this.summary("snapshottime");
+
+  /** Herd only: request latency split by op name (`create`, `getData`, …). */
   readonly requestLatencyByOp = this.registry.summarySet("herd_request_latency", "Request latency in milliseconds by op", "advanced", "op");
-  /** ZooKeeper `fsynctime`: ms one txn log fsync took. */
-  readonly fsyncTime = this.registry.summary("fsynctime", "Txn log fsync time in milliseconds", "basic");
-  /** ZooKeeper `snapshottime`: ms writing one snapshot took. */
-  readonly snapshotTime = this.registry.summary("snapshottime", "Snapshot write time in milliseconds", "basic");
-  /** ZooKeeper `bytes_received_count`: bytes read from client sockets. */
-  readonly bytesReceived = this.registry.counter("bytes_received_count", "Bytes received from clients");
-  /** ZooKeeper `response_bytes`: bytes of replies and notifications written to clients. */
-  readonly responseBytes = this.registry.counter("response_bytes", "Bytes sent to clients");
-  /** ZooKeeper `connection_request_count`: ConnectRequests received. */
-  readonly connectionRequests = this.registry.counter("connection_request_count", "Connection requests received");
-  /** ZooKeeper `auth_failed_count`. */
+  /** ZooKeeperServer's `auth_failed_count` gauge (a count it keeps in ServerStats). */
   readonly authFailed = this.registry.gauge("auth_failed_count", "Authentication failures");
   readonly clientResponseSize = new BufferSizeStats();
+  /** Leader only: sizes of the txns it proposed (ZooKeeper's last/min/max_proposal_size leader gauges). */
+  readonly proposalSize = new BufferSizeStats();
+
+  /** Arrow so a connection can hold it as its notification hook without a closure per connection. */
+  readonly recordWatchBytes = (bytes: number): void => this.watchBytes.inc(bytes);
+
+  private readonly readsByNamespace = new NamespaceSummaries(this.summarySet("read_per_namespace"));
+  private readonly writesByNamespace = new NamespaceSummaries(this.summarySet("write_per_namespace"));
+  private readonly watchersTriggered: Readonly<Record<WatchEventKind, Summary>> = {
+    created: this.summary("node_created_watch_count"),
+    deleted: this.summary("node_deleted_watch_count"),
+    dataChanged: this.summary("node_changed_watch_count"),
+    childrenChanged: this.summary("node_children_watch_count"),
+  };
+  private readonly deadWatchersQueued = this.counter("dead_watchers_queued");
+  private readonly deadWatchersCleared = this.counter("dead_watchers_cleared");
+  private readonly deadWatchersCleanerLatency = this.summary("dead_watchers_cleaner_latency");
+  private readonly prepQueue = new TimestampFifo();
+  private readonly prepQueuedCount = this.counter("prep_processor_request_queued");
+  private readonly prepQueueTime = this.summary("prep_processor_queue_time_ms");
+  private readonly prepQueueSize = this.summary("prep_processor_queue_size");
+  private readonly prepProcessTime = this.summary("prep_process_time");
+  private readonly closeSessionPrepTime = this.summary("close_session_prep_time");
+  private readonly syncQueue = new TimestampFifo();
+  private syncBatchStartedMs = 0;
+  private readonly syncQueuedCount = this.counter("sync_processor_request_queued");
+  private readonly syncQueueSize = this.summary("sync_processor_queue_size");
+  private readonly syncBatchSize = this.summary("sync_processor_batch_size");
+  private readonly syncQueueTime = this.summary("sync_processor_queue_time_ms");
+  private readonly syncFlushTime = this.summary("sync_processor_queue_flush_time_ms");
+  private readonly syncQueueAndFlushTime = this.summary("sync_processor_queue_and_flush_time_ms");
+  private readonly syncProcessTime = this.summary("sync_process_time");
 
   constructor() {
     const size = this.clientResponseSize;
     this.registry.gauge("last_client_response_size", "Size in bytes of the last client response", () => size.last);
     this.registry.gauge("max_client_response_size", "Largest client response in bytes", () => size.max);
     this.registry.gauge("min_client_response_size", "Smallest client response in bytes", () => size.min);
+  }
+
+  /** A catalogued counter by ZooKeeper name (resolve once, then use the handle). */
+  counter(name: CounterName): Counter {
+    const m = this.catalogued.get(name);
+    assert(m?.kind === "counter", `${name} is not a catalogued counter`);
+    return m.metric;
+  }
+
+  summary(name: SummaryName): Summary {
+    const m = this.catalogued.get(name);
+    assert(m?.kind === "summary", `${name} is not a catalogued summary`);
+    return m.metric;
+  }
+
+  summarySet(name: SummarySetName): SummarySet {
+    const m = this.catalogued.get(name);
+    assert(m?.kind === "summarySet", `${name} is not a catalogued summary set`);
+    return m.metric;
+  }
+
+  counterSet(name: CounterSetName): CounterSet {
+    const m = this.catalogued.get(name);
+    assert(m?.kind === "counterSet", `${name} is not a catalogued counter set`);
+    return m.metric;
   }
 
   /** One answered request: its latency by kind and by op, and the size of its reply. */
@@ -273,4 +481,131 @@ export class ServerMetrics {
     this.responseBytes.inc(responseBytes);
     this.clientResponseSize.record(responseBytes);
   }
+
+  /** A successful getData/exists/getChildren: the path, plus the data or child-name bytes it returned. */
+  recordRead(path: string, bytes: number): void {
+    this.readsByNamespace.record(path, path.length + bytes + STAT_OVERHEAD_BYTES);
+  }
+
+  /** An applied create/setData (bytes of data) or delete (0). */
+  recordWrite(path: string, bytes: number): void {
+    this.writesByNamespace.record(path, path.length + bytes);
+  }
+
+  /** One change fired `watchers` watchers; ZooKeeper records only changes that fired some. */
+  recordWatchTrigger(kind: WatchEventKind, watchers: number): void {
+    if (watchers > 0) this.watchersTriggered[kind].record(watchers);
+  }
+
+  /**
+   * A closed connection's watches were removed: `startedMs` (performance.now()) is taken before the removal and
+   * `removed` is what it returned, so one call times it.
+   */
+  recordDeadWatchers(startedMs: number, removed: number): void {
+    if (removed === 0) return;
+    this.deadWatchersQueued.inc();
+    this.deadWatchersCleared.inc();
+    this.deadWatchersCleanerLatency.record(performance.now() - startedMs);
+  }
+
+  /** A committed txn was applied; its header time was set by the server that prepared it. */
+  recordApplied(txnTimeMs: number): void {
+    const ms = Date.now() - txnTimeMs;
+    if (ms >= 0) this.propagationLatency.record(ms); // clocks of different servers may disagree
+  }
+
+  /** A write entered prep's queue (standalone: prepared at once; leader: its backlog). */
+  prepQueued(): void {
+    this.prepQueuedCount.inc();
+    this.prepQueue.push(performance.now());
+  }
+
+  /** The leader dropped its backlog (role change): nothing queued will be prepared. */
+  prepQueueCleared(): void {
+    this.prepQueue.clear();
+  }
+
+  /** Prep of the oldest queued write, started at `startedMs` (performance.now()), just finished. */
+  recordPrep(isCloseSession: boolean, startedMs: number): void {
+    const ms = performance.now() - startedMs;
+    const queuedMs = this.prepQueue.shift();
+    if (!Number.isNaN(queuedMs)) this.prepQueueTime.record(Math.max(0, startedMs - queuedMs));
+    this.prepQueueSize.record(this.prepQueue.length);
+    this.prepProcessTime.record(ms);
+    if (isCloseSession) this.closeSessionPrepTime.record(ms);
+  }
+
+  /** A txn was queued for the txn log. */
+  syncQueued(): void {
+    this.syncQueuedCount.inc();
+    this.syncQueue.push(performance.now());
+  }
+
+  /** The txn log took the oldest `records` queued txns as one group commit (TxnLog onBatch). */
+  syncBatchTaken(records: number): void {
+    const now = performance.now();
+    this.syncBatchStartedMs = now;
+    this.syncQueueSize.record(this.syncQueue.length);
+    this.syncBatchSize.record(records);
+    for (let i = 0; i < records && i < this.syncQueue.length; i++) this.syncQueueTime.record(now - this.syncQueue.peek(i));
+  }
+
+  /** That group commit is durable; its write and fsync took `elapsedMs` (TxnLog onDurable). */
+  syncBatchDurable(records: number, elapsedMs: number): void {
+    const now = performance.now();
+    this.fsyncTime.record(elapsedMs);
+    this.syncFlushTime.record(elapsedMs);
+    for (let i = 0; i < records; i++) {
+      const queuedMs = this.syncQueue.shift();
+      if (Number.isNaN(queuedMs)) break;
+      this.syncQueueAndFlushTime.record(now - queuedMs);
+      this.syncProcessTime.record(now - this.syncBatchStartedMs);
+    }
+  }
+
+  /** The database was loaded: started at `startedMs`, snapshot restored at `snapshotLoadedMs` (performance.now()). */
+  recordRecovery(startedMs: number, snapshotLoadedMs: number, txnsReplayed: number): void {
+    const now = performance.now();
+    this.summary("startup_snap_load_time").record(snapshotLoadedMs - startedMs);
+    this.summary("startup_txns_load_time").record(now - snapshotLoadedMs);
+    this.summary("startup_txns_loaded").record(txnsReplayed);
+    this.summary("dbinittime").record(now - startedMs);
+  }
+
+  /** A write exceeded a hard quota set on `quotaRoot`. */
+  quotaExceeded(quotaRoot: string): void {
+    const ns = topNamespace(quotaRoot);
+    if (ns !== null) this.counterSet("quota_exceeded_error_per_namespace").inc(ns);
+  }
+
+  /** Outstanding change records are counted by the overlay itself (pipeline code does not import metrics). */
+  bindOutstandingChanges(source: { readonly queuedTotal: number; readonly removedTotal: number }): void {
+    this.counter("outstanding_changes_queued").bind(() => source.queuedTotal);
+    this.counter("outstanding_changes_removed").bind(() => source.removedTotal);
+  }
+}
+
+type CataloguedMetric = Extract<Metric, { kind: "counter" | "counterSet" | "summary" | "summarySet" }>;
+
+/** Registers every catalogued ZooKeeper metric, in catalogue order; returns them by name. */
+function registerCatalogue(registry: MetricsRegistry): Map<string, CataloguedMetric> {
+  const byName = new Map<string, CataloguedMetric>();
+  for (const entry of ZOOKEEPER_METRICS) {
+    const help = helpText(entry);
+    switch (entry.kind) {
+      case "counter":
+        byName.set(entry.name, { kind: "counter", metric: registry.counter(entry.name, help) });
+        break;
+      case "counterSet":
+        byName.set(entry.name, { kind: "counterSet", metric: registry.counterSet(entry.name, help) });
+        break;
+      case "summary":
+        byName.set(entry.name, { kind: "summary", metric: registry.summary(entry.name, help, entry.detail), help, detail: entry.detail });
+        break;
+      case "summarySet":
+        byName.set(entry.name, { kind: "summarySet", metric: registry.summarySet(entry.name, help, entry.detail) });
+        break;
+    }
+  }
+  return byName;
 }

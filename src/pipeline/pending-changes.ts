@@ -31,6 +31,9 @@ export class PendingChanges implements NodeView {
   private readonly records = new Map<string, ChangeRecord>();
   /** Paths written per zxid, in zxid order, so applying a txn drops exactly its records. */
   private readonly byZxid: { zxid: bigint; paths: string[] }[] = [];
+  /** Records ever added, and ever retired because their txn applied (ZooKeeper's outstanding_changes_* metrics). */
+  queuedTotal = 0;
+  removedTotal = 0;
 
   constructor(private readonly tree: DataTree) {}
 
@@ -51,6 +54,7 @@ export class PendingChanges implements NodeView {
 
   record(path: string, zxid: bigint, state: NodeState | null): void {
     this.records.set(path, { zxid, state });
+    this.queuedTotal++;
     const last = this.byZxid[this.byZxid.length - 1];
     if (last !== undefined && last.zxid === zxid) last.paths.push(path);
     else this.byZxid.push({ zxid, paths: [path] });
@@ -60,6 +64,7 @@ export class PendingChanges implements NodeView {
   applied(zxid: bigint): void {
     while (this.byZxid.length > 0 && this.byZxid[0].zxid <= zxid) {
       const entry = this.byZxid.shift()!;
+      this.removedTotal += entry.paths.length;
       for (const path of entry.paths) {
         if (this.records.get(path)?.zxid === entry.zxid) this.records.delete(path);
       }

@@ -106,8 +106,13 @@ export class Connection implements Watcher, AuthInfo {
     else this.socket.resume();
   }
 
+  /** Told the size of each watch notification sent (the watch_bytes metric). */
+  onNotificationSent: ((bytes: number) => void) | null = null;
+
   notify(type: EventTypeCode, path: string, zxid: bigint): void {
-    this.sendNow(notificationFrame(type, path, zxid));
+    const frame = notificationFrame(type, path, zxid);
+    if (this.state !== "closed") this.onNotificationSent?.(frame.length);
+    this.sendNow(frame);
   }
 
   /** Queues a reply computed when every earlier reply has been sent (reads, pings, auth). */

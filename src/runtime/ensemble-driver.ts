@@ -14,6 +14,7 @@ import { EpochFiles } from "./epoch-files.js";
 import { LogWindow } from "./log-window.js";
 import { PeerTransport, type PeerAddress } from "./peer-transport.js";
 import type { Persistence } from "./persistence.js";
+import { NO_ENSEMBLE_EVENTS, type EnsembleEvents } from "./ensemble-metrics.js";
 
 /** What the driver needs from the server whose state it replicates. */
 export interface ReplicaHost {
@@ -53,6 +54,7 @@ export class EnsembleDriver {
     private readonly host: ReplicaHost,
     private readonly persistence: Persistence,
     private readonly logger: Logger,
+    private readonly events: EnsembleEvents = NO_ENSEMBLE_EVENTS,
   ) {
     this.epochs = new EpochFiles(path.join(config.dataDir, "version-2"));
     const applied = host.appliedZxid();
@@ -72,13 +74,20 @@ export class EnsembleDriver {
     });
     const me = config.servers.get(myId)!;
     const peers = new Map<number, PeerAddress>([...config.servers].map(([id, s]) => [id, { host: s.host, port: s.quorumPort }]));
+    const reachability = (id: number, reachable: boolean) => {
+      if (reachable) this.peer.peerReachable(id);
+      else this.peer.peerUnreachable(id);
+      this.kick();
+    };
     this.transport = new PeerTransport(myId, { host: me.host, port: me.quorumPort }, peers, (from, msg) => {
+      this.events.received(from, msg);
       this.peer.step(from, msg);
       this.kick();
-    }, logger);
+    }, logger, reachability);
   }
 
   async start(): Promise<void> {
+    this.events.started(() => this.peer.status());
     await this.transport.start();
     this.tickTimer = setInterval(() => {
       this.peer.tick();
@@ -106,7 +115,9 @@ export class EnsembleDriver {
   /** Leader: reserve a zxid and replicate the txn built under it (synchronously, nothing in between). */
   propose(build: (zxid: bigint) => Buffer): void {
     const zxid = this.peer.nextZxid();
-    this.peer.propose(zxid, build(zxid));
+    const payload = build(zxid);
+    this.events.proposed(zxid, payload.length);
+    this.peer.propose(zxid, payload);
     this.kick();
   }
 
@@ -161,6 +172,7 @@ export class EnsembleDriver {
     if (r.installSnapshot) this.window.resetTo(r.installSnapshot.zxid);
     if (r.truncateAfter !== undefined) this.window.truncateAfter(r.truncateAfter);
     this.window.append(r.persistEntries);
+    this.events.ready(r); // metrics; may read the peer's status, so after (a)
     // (b) durable barriers
     if (r.installSnapshot) {
       this.host.installSnapshot(r.installSnapshot.zxid, r.installSnapshot.bytes);
@@ -208,6 +220,7 @@ export class EnsembleDriver {
 
   private onPersisted(zxid: bigint): void {
     if (this.closed) return;
+    this.events.persisted(zxid);
     this.peer.persisted(zxid);
     this.kick();
   }

@@ -42,6 +42,8 @@ import { FOUR_LETTER_WORDS, runFourLetterWord } from "../admin/four-letter-words
 import { startAdminServer } from "../admin/admin-server.js";
 import { ServerMetrics } from "../admin/metrics.js";
 import { ServerStats } from "./server-stats.js";
+import { EnsembleMetrics } from "./ensemble-metrics.js";
+import { recordReadSizes, recordWriteSizes } from "./request-metrics.js";
 
 /** Standalone: a write on its way to the tree, applied in zxid order once durable. */
 interface InflightWrite {
@@ -109,6 +111,7 @@ export class HerdServer {
       quota: (kind, path, newLen) => this.checkQuota(kind, path, newLen),
     });
     this.reads = new ReadProcessor(this.tree, this.watches);
+    this.metrics.bindOutstandingChanges(this.pending);
   }
 
   static async start(config: ServerConfig, logger: Logger): Promise<HerdServer> {
@@ -124,7 +127,7 @@ export class HerdServer {
     if (isEnsemble(config)) {
       server.publishEnsembleConfig();
       server.role = "looking";
-      server.ensemble = new EnsembleDriver(config, myId, server, server.persistence, logger);
+      server.ensemble = new EnsembleDriver(config, myId, server, server.persistence, logger, new EnsembleMetrics(server.metrics, myId));
       await server.ensemble.start();
     } else {
       server.adoptOrphanEphemerals();
@@ -142,8 +145,7 @@ export class HerdServer {
   /** /zookeeper/config holds the membership, as ZooKeeper publishes it (clients such as Curator read it). */
   private publishEnsembleConfig(): void {
     const lines = [...this.config.servers].map(([id, s]) => `server.${id}=${s.host}:${s.quorumPort}:${s.electionPort}:${s.role}` + (s.clientPort !== undefined ? `;${s.clientHost ?? s.host}:${s.clientPort}` : ""));
-    const node = this.tree.get("/zookeeper/config");
-    if (node !== undefined) node.data = Buffer.from(lines.concat("version=0").join("\n"));
+    this.tree.overwriteData("/zookeeper/config", Buffer.from(lines.concat("version=0").join("\n")));
   }
 
   // ---------------------------------------------------------------- ReplicaHost: what the ensemble driver calls
@@ -237,6 +239,7 @@ export class HerdServer {
       this.localWrites.clear();
     }
     this.backlog = [];
+    this.metrics.prepQueueCleared();
     this.pending.clear();
     if (role === "leader" && this.serving) {
       // The new leader owns expiry: every session gets a full timeout from now to reach it.
@@ -310,7 +313,10 @@ export class HerdServer {
       (socket) => this.accept(socket, tlsSettings.superUser),
     );
     // A plain-TCP client on this port fails the TLS handshake and is dropped here.
-    secure.on("tlsClientError", (e) => this.logger.debug(`TLS handshake failed: ${e.message}`));
+    secure.on("tlsClientError", (e) => {
+      this.metrics.unsuccessfulHandshakes.inc();
+      this.logger.debug(`TLS handshake failed: ${e.message}`);
+    });
     this.secureServer = secure;
     await listenOn(secure, tlsSettings.port, tlsSettings.host, this.logger, "secure client port");
   }
@@ -352,12 +358,14 @@ export class HerdServer {
     const address = normalizeClientAddress(socket.remoteAddress);
     if (this.config.maxClientCnxns > 0 && this.connectionsFrom(address) >= this.config.maxClientCnxns) {
       this.logger.warn(`too many connections from ${address} (max ${this.config.maxClientCnxns})`);
+      this.metrics.connectionRejected.inc();
       socket.destroy();
       return;
     }
     const conn = new Connection(this.nextConnectionId++, socket, this.config.juteMaxBufferBytes, address);
     if (socket instanceof tls.TLSSocket) addX509Identity(conn, socket, x509SuperUser ?? null);
     conn.onSlowReader = () => this.logger.warn(`disconnecting ${address}: it does not read its replies`);
+    conn.onNotificationSent = this.metrics.recordWatchBytes;
     if (this.throttled) conn.setGlobalPause(true);
     this.connections.add(conn);
     socket.on("data", (chunk) => this.onData(conn, chunk));
@@ -372,9 +380,10 @@ export class HerdServer {
   }
 
   private onClose(conn: Connection): void {
+    if (conn.state !== "closed") this.metrics.connectionDrops.inc(); // the client hung up, not the server
     conn.state = "closed";
     this.connections.delete(conn);
-    this.watches.removeWatcher(conn);
+    this.metrics.recordDeadWatchers(performance.now(), this.watches.removeWatcher(conn));
     if (conn.sessionId !== 0n && this.sessionConnections.get(conn.sessionId) === conn) {
       this.sessionConnections.delete(conn.sessionId);
     }
@@ -382,6 +391,7 @@ export class HerdServer {
     const queue = this.localWrites.get(conn.sessionId);
     if (queue !== undefined) {
       const rest = queue.filter((w) => w.conn !== conn);
+      this.metrics.staleReplies.inc(queue.length - rest.length);
       if (rest.length > 0) this.localWrites.set(conn.sessionId, rest);
       else this.localWrites.delete(conn.sessionId);
     }
@@ -419,6 +429,7 @@ export class HerdServer {
       }
     } catch (e) {
       if (e instanceof FrameTooLargeError) {
+        this.metrics.largeRequestsRejected.inc();
         this.logger.warn(`closing connection from ${conn.remoteAddress}: ${e.message}`);
         conn.destroy();
         return;
@@ -438,6 +449,7 @@ export class HerdServer {
       return;
     }
     if (!this.serving) {
+      this.metrics.closedWhileNotServing.inc();
       // Not in a quorum right now: the client must try another server, as ZooKeeper makes it.
       conn.destroy();
       return;
@@ -471,6 +483,7 @@ export class HerdServer {
     if (session === undefined && !revalidated && this.ensemble !== null && this.role !== "leader") {
       // A follower may lag: a session created moments ago through another member may not be applied here yet.
       // Catch up with the leader first (ZooKeeper revalidates with the leader), then decide.
+      this.metrics.revalidations.inc();
       if (this.ensemble.sync(() => this.reattachSession(conn, req, timeoutMs, true))) return;
     }
     if (conn.state === "closed") return;
@@ -484,6 +497,7 @@ export class HerdServer {
       return;
     }
     this.sessions.setTimeout(req.sessionId, timeoutMs, Date.now());
+    this.metrics.connectionRevalidations.inc();
     this.openSession(conn, req, req.sessionId, timeoutMs);
   }
 
@@ -599,6 +613,7 @@ export class HerdServer {
     let frame: Buffer;
     try {
       const body = this.reads.execute(req, { sessionId: conn.sessionId, auth: conn, watcher: conn, skipACL: this.config.skipACL });
+      recordReadSizes(this.metrics, this.tree, req);
       frame = replyFrame(xid, this.lastZxid, 0, body);
       if (frame.length - 4 > this.config.juteMaxBufferBytes) {
         // Clients refuse frames over jute.maxbuffer and would reconnect in a loop; answer with an error instead.
@@ -634,6 +649,7 @@ export class HerdServer {
       conn.enqueueRead(() => replyFrame(Xid.auth, 0n, 0));
     } else {
       this.logger.warn(`auth with unknown scheme '${req.scheme}' from ${conn.remoteAddress}`);
+      this.metrics.authFailed.inc();
       conn.enqueueRead(() => replyFrame(Xid.auth, 0n, Err.AuthFailed), () => conn.closeAfterFlush());
     }
     void xid;
@@ -647,6 +663,7 @@ export class HerdServer {
   private handleSasl(conn: Connection, xid: number, token: Buffer): void {
     const users = this.saslUsers();
     if (users === null) {
+      this.metrics.authFailed.inc();
       conn.enqueueRead(() => replyFrame(xid, this.lastZxid, Err.AuthFailed), () => conn.closeAfterFlush());
       return;
     }
@@ -654,6 +671,7 @@ export class HerdServer {
     const step = conn.sasl.step(token);
     if ("error" in step) {
       this.logger.warn(`SASL authentication from ${conn.remoteAddress} failed: ${step.error}`);
+      this.metrics.authFailed.inc();
       conn.enqueueRead(() => replyFrame(xid, this.lastZxid, Err.AuthFailed), () => conn.closeAfterFlush());
       return;
     }
@@ -709,6 +727,7 @@ export class HerdServer {
   private route(intent: WriteIntent): void {
     if (this.ensemble === null) return this.replicateStandalone(intent);
     if (this.role === "leader") {
+      this.metrics.prepQueued();
       this.backlog.push(intent);
       return this.drainBacklog();
     }
@@ -725,14 +744,18 @@ export class HerdServer {
   }
 
   private replicateStandalone(intent: WriteIntent): void {
+    this.metrics.prepQueued();
     const zxid = ++this.lastAssignedZxid;
     this.enqueueTxn(this.prepareIntent(intent, zxid));
   }
 
   /** Turns an intent into the txn with this zxid, validated against the outstanding changes. */
   private prepareIntent(intent: WriteIntent, zxid: bigint): Txn {
+    const prepStartedMs = performance.now();
     const header = { sessionId: intent.sessionId, cxid: intent.kind === "createSession" || intent.kind === "reap" ? 0 : intent.cxid, zxid, timeMs: Date.now() };
-    return { header, body: this.prepareBody(intent, zxid) };
+    const txn = { header, body: this.prepareBody(intent, zxid) };
+    this.metrics.recordPrep(intent.kind === "closeSession", prepStartedMs);
+    return txn;
   }
 
   private prepareBody(intent: WriteIntent, zxid: bigint): TxnBody {
@@ -807,6 +830,7 @@ export class HerdServer {
     const busy = this.throttled ? this.inflight.length > limit / 2 : this.inflight.length >= limit;
     if (busy === this.throttled) return;
     this.throttled = busy;
+    if (busy) this.metrics.requestThrottleWaits.inc();
     for (const c of this.connections) c.setGlobalPause(busy);
   }
 
@@ -817,7 +841,8 @@ export class HerdServer {
   applyCommitted(txn: Txn): void {
     const results = applyTxn(this.tree, txn, (op, before) => this.accountQuota(op, before));
     this.pending.applied(txn.header.zxid);
-    for (const change of results.changes) this.watches.trigger(change, txn.header.zxid);
+    for (const change of results.changes) this.metrics.recordWatchTrigger(change.kind, this.watches.trigger(change, txn.header.zxid));
+    this.metrics.recordApplied(txn.header.timeMs);
     const sessionId = txn.header.sessionId;
     if (txn.body.type === "createSession") this.sessions.add(sessionId, txn.body.timeoutMs, Date.now());
     if (txn.body.type === "closeSession") this.finishCloseSession(sessionId);
@@ -829,6 +854,7 @@ export class HerdServer {
 
   /** Keeps quota usage and the zookeeper_stats nodes current as txns apply (on every server alike). */
   private accountQuota(op: TxnBody, before: ReadonlyMap<string, Buffer | null>): void {
+    recordWriteSizes(this.metrics, this.tree, op, before);
     let writes: QuotaStatsWrite[] = [];
     if (op.type === "create" && this.tree.get(op.path) !== undefined) writes = this.quotas.created(op.path, op.data);
     else if (op.type === "delete" && before.has(op.path)) writes = this.quotas.deleted(op.path, before.get(op.path)!);
@@ -839,10 +865,7 @@ export class HerdServer {
 
   /** Stats nodes are kept by the server itself: their data changes without a version or mzxid bump. */
   private storeQuotaStats(writes: readonly QuotaStatsWrite[]): void {
-    for (const w of writes) {
-      const node = this.tree.get(w.path);
-      if (node !== undefined) node.data = w.data;
-    }
+    for (const w of writes) this.tree.overwriteData(w.path, w.data);
   }
 
   /**
@@ -850,11 +873,14 @@ export class HerdServer {
    * a soft limit (or a hard one when not enforced) is logged, as ZooKeeper does.
    */
   private checkQuota(kind: "create" | "setData", path: string, newLen: number): number | null {
-    const oldLen = kind === "setData" ? (this.tree.get(path)?.data?.length ?? 0) : 0;
+    const oldLen = kind === "setData" ? (this.tree.get(path)?.dataLength ?? 0) : 0;
     const verdict = kind === "create" ? this.quotas.checkCreate(path, newLen) : this.quotas.checkSetData(path, oldLen, newLen);
     if (verdict.kind === "ok") return null;
     const detail = verdict.excesses.map((e) => `${e.resource} ${e.value} > ${e.hard ? "hard " : ""}limit ${e.limit}`).join(", ");
-    if (verdict.kind === "hardExceeded" && this.config.enforceQuota) return Err.QuotaExceeded;
+    if (verdict.kind === "hardExceeded" && this.config.enforceQuota) {
+      this.metrics.quotaExceeded(verdict.root);
+      return Err.QuotaExceeded;
+    }
     this.logger.warn(`quota exceeded under ${verdict.root} by ${kind} ${path}: ${detail}`);
     return null;
   }
@@ -891,6 +917,7 @@ export class HerdServer {
   }
 
   private fatal(message: string): void {
+    this.metrics.unrecoverableErrors.inc();
     this.logger.error(`${message}; shutting down to avoid acknowledging unsaved writes`);
     void this.close().finally(() => process.exit(2));
   }
@@ -949,6 +976,7 @@ export class HerdServer {
     if (this.ensemble !== null && !(this.role === "leader" && this.serving)) return;
     for (const s of this.sessions.expired(Date.now())) {
       this.logger.info(`expiring session 0x${s.id.toString(16)}, timeout ${s.timeoutMs} ms`);
+      this.metrics.staleSessionsExpired.inc();
       this.expireSession(s.id);
     }
   }

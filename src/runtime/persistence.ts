@@ -36,7 +36,11 @@ export class Persistence {
   static async open(config: ServerConfig, logger: Logger, metrics: ServerMetrics): Promise<Persistence> {
     const snapDir = path.join(config.dataDir, "version-2");
     const logDir = path.join(config.dataLogDir, "version-2");
-    const log = await TxnLog.open(logDir, { logger, onDurable: (_batch, ms) => metrics.fsyncTime.record(ms) });
+    const log = await TxnLog.open(logDir, {
+      logger,
+      onBatch: (batch) => metrics.syncBatchTaken(batch.records),
+      onDurable: (batch, ms) => metrics.syncBatchDurable(batch.records, ms),
+    });
     const snapshots = new SnapshotStore(snapDir, { logger });
     return new Persistence(config, logger, log, snapshots, metrics);
   }
@@ -61,6 +65,7 @@ export class Persistence {
   /** Loads the newest snapshot and replays the log into the tree; returns the sessions alive at the end. */
   recover(tree: DataTree): SnapshotSession[] {
     const sessions = new Map<bigint, number>();
+    const startedMs = performance.now();
     const snapshot = this.snapshots.loadNewest();
     let fromZxid = 0n;
     this.recoveredFromZxid = 0n;
@@ -71,6 +76,7 @@ export class Persistence {
       fromZxid = snapshot.zxid;
       this.logger.info(`loaded snapshot 0x${snapshot.zxid.toString(16)}`);
     }
+    const snapshotLoadedMs = performance.now();
     let replayed = 0;
     for (const logged of this.log.readAfter(fromZxid)) {
       const txn = decodeTxn(logged.payload);
@@ -80,6 +86,7 @@ export class Persistence {
     }
     const logZxid = this.log.lastZxid();
     if (logZxid > tree.lastProcessedZxid) tree.lastProcessedZxid = logZxid;
+    this.metrics.recordRecovery(startedMs, snapshotLoadedMs, replayed);
     this.logger.info(`recovered to zxid 0x${tree.lastProcessedZxid.toString(16)} (${replayed} txns replayed, ${sessions.size} sessions)`);
     return [...sessions].map(([id, timeoutMs]) => ({ id, timeoutMs }));
   }
@@ -100,6 +107,7 @@ export class Persistence {
 
   /** Ensemble: append an entry the consensus core handed out; resolves once durable. */
   appendEntry(zxid: bigint, payload: Buffer): Promise<void> {
+    this.metrics.syncQueued();
     return this.log.append(zxid, payload);
   }
 
@@ -128,6 +136,7 @@ export class Persistence {
   }
 
   append(txn: Txn): Promise<void> {
+    this.metrics.syncQueued();
     return this.log.append(txn.header.zxid, encodeTxn(txn));
   }
 

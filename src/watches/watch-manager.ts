@@ -40,8 +40,8 @@ export class WatchManager {
     add(this.recursive, path, w);
   }
 
-  /** Fires the watches one tree change triggers; one-shot watches are consumed. */
-  trigger(change: TreeChange, zxid: bigint): void {
+  /** Fires the watches one tree change triggers; one-shot watches are consumed. Returns how many watchers fired. */
+  trigger(change: TreeChange, zxid: bigint): number {
     const targets = new Set<Watcher>();
     const { path } = change;
     let type: EventTypeCode;
@@ -67,6 +67,7 @@ export class WatchManager {
     addAll(this.persistent.get(path), targets);
     if (change.kind !== "childrenChanged" && this.recursive.size > 0) this.addRecursiveWatchers(path, targets);
     for (const w of targets) if (this.mayDeliver(w, change.acl)) w.notify(type, path, zxid);
+    return targets.size;
   }
 
   /**
@@ -116,13 +117,17 @@ export class WatchManager {
     }
   }
 
-  /** Drops every watch of a connection that went away. */
-  removeWatcher(w: Watcher): void {
+  /** Drops every watch of a connection that went away; returns how many there were. */
+  removeWatcher(w: Watcher): number {
+    let removed = 0;
     for (const t of [this.data, this.child, this.persistent, this.recursive]) {
       for (const [path, set] of t) {
-        if (set.delete(w) && set.size === 0) t.delete(path);
+        if (!set.delete(w)) continue;
+        removed++;
+        if (set.size === 0) t.delete(path);
       }
     }
+    return removed;
   }
 
   /** Watches per connection and path, for the wchc/wchp/wchs four-letter words and mntr. */

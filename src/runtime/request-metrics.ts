@@ -1,0 +1,65 @@
+/**
+ * The per-namespace read and write sizes of ZooKeeper's DataTree (read_per_namespace, write_per_namespace):
+ * which paths a request touched and how many bytes it moved, worked out from the request or txn here so the
+ * server's hot paths stay one call each. ZooKeeper counts a read as path + data (or child names) + a stat, and a
+ * write as path + data, only when the operation succeeds.
+ */
+import type { ServerMetrics } from "../admin/metrics.js";
+import type { ReadRequest } from "../pipeline/reads.js";
+import type { DataTree } from "../tree/data-tree.js";
+import type { TxnBody } from "../tree/txn.js";
+
+/** A read that succeeded: getData, exists and getChildren count, and each getData/getChildren of a multiRead. */
+export function recordReadSizes(metrics: ServerMetrics, tree: DataTree, req: ReadRequest): void {
+  switch (req.op) {
+    case "getData":
+    case "getChildren":
+    case "getChildren2":
+      recordNodeRead(metrics, tree, req.op === "getData", req.path);
+      return;
+    case "exists":
+      metrics.recordRead(req.path, 0);
+      return;
+    case "multiRead":
+      // A sub-read that failed for its ACL is counted too: the reply does not say which ones did.
+      for (const op of req.ops) if (op.op === "getData" || op.op === "getChildren") recordNodeRead(metrics, tree, op.op === "getData", op.path);
+      return;
+    default:
+      return;
+  }
+}
+
+function recordNodeRead(metrics: ServerMetrics, tree: DataTree, isData: boolean, path: string): void {
+  const node = tree.get(path);
+  if (node === undefined) return;
+  if (isData) {
+    metrics.recordRead(path, node.dataLength);
+    return;
+  }
+  let bytes = 0;
+  for (const name of node.children ?? []) bytes += name.length;
+  metrics.recordRead(path, bytes);
+}
+
+/**
+ * One applied (sub-)op, with the data its nodes held before (applyTxn's observer): creates and setData count
+ * their data, deletes (also a closed session's ephemerals) count the path alone.
+ */
+export function recordWriteSizes(metrics: ServerMetrics, tree: DataTree, op: TxnBody, dataBefore: ReadonlyMap<string, Buffer | null>): void {
+  switch (op.type) {
+    case "create":
+      if (tree.get(op.path) !== undefined) metrics.recordWrite(op.path, op.data?.length ?? 0);
+      return;
+    case "setData":
+      if (dataBefore.has(op.path)) metrics.recordWrite(op.path, op.data?.length ?? 0);
+      return;
+    case "delete":
+      if (dataBefore.has(op.path)) metrics.recordWrite(op.path, 0);
+      return;
+    case "closeSession":
+      for (const path of dataBefore.keys()) metrics.recordWrite(path, 0);
+      return;
+    default:
+      return;
+  }
+}

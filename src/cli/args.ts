@@ -13,6 +13,40 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * A command that ran and could not do its job for a reason that is not a server error code (e.g. "quota for
+ * /x does not exist."): printed as is on stderr, exit code 1 in one-shot mode.
+ */
+export class CommandFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CommandFailure";
+  }
+}
+
+/**
+ * zkCli parses options with Apache commons-cli and prints its exceptions whole (class name first), so the
+ * option errors read the same here.
+ */
+const COMMONS_CLI = "org.apache.commons.cli";
+
+export function unrecognizedOption(word: string): UsageError {
+  return new UsageError(`${COMMONS_CLI}.UnrecognizedOptionException: Unrecognized option: ${word}`);
+}
+
+export function missingArgument(option: string): UsageError {
+  return new UsageError(`${COMMONS_CLI}.MissingArgumentException: Missing argument for option: ${option}`);
+}
+
+export function alreadySelected(option: string, selected: string): UsageError {
+  return new UsageError(`${COMMONS_CLI}.AlreadySelectedException: The option '${option}' was specified but an option ` +
+    `from this group has already been selected: '${selected}'`);
+}
+
+export function missingOption(descriptions: readonly string[]): UsageError {
+  return new UsageError(`${COMMONS_CLI}.MissingOptionException: Missing required option: [${descriptions.join(", ")}]`);
+}
+
 /** Longest command line the shell accepts; a bound, not a feature. */
 export const COMMAND_LINE_CHARS_MAX = 1024 * 1024;
 
@@ -47,6 +81,8 @@ export interface OptionSpec {
   flags: string;
   /** Single-letter options that take the next word as value, e.g. "v". */
   valued: string;
+  /** Letters of which at most one may be given (a commons-cli OptionGroup), e.g. "nbNB" for setquota. */
+  exclusive?: string;
 }
 
 export interface ParsedArgs {
@@ -59,6 +95,7 @@ export interface ParsedArgs {
 /**
  * Options may appear anywhere (as commons-cli parses them for zkCli): `removewatches /w -a` works. A word
  * is an option when it is `-` followed by a letter or `?`; `-1` stays a positional value. `--` ends options.
+ * A valued option takes the next word unless that word is one of the command's own options.
  */
 export function parseOptions(words: readonly string[], spec: OptionSpec): ParsedArgs {
   const parsed: ParsedArgs = { positional: [], flags: new Set(), values: new Map() };
@@ -75,16 +112,35 @@ export function parseOptions(words: readonly string[], spec: OptionSpec): Parsed
     }
     const letter = word.slice(1, 2);
     if (spec.valued.includes(letter)) {
-      const value = word.length > 2 ? word.slice(2) : words[++i];
-      if (value === undefined) throw new UsageError(`Missing argument for option: ${letter}`);
+      const value = word.length > 2 ? word.slice(2) : words[i + 1];
+      if (value === undefined || (word.length === 2 && isOwnOption(value, spec))) throw missingArgument(letter);
+      if (word.length === 2) i++;
+      selectInGroup(parsed, letter, spec);
       parsed.values.set(letter, value);
     } else if (spec.flags.includes(letter) && word.length === 2) {
+      selectInGroup(parsed, letter, spec);
       parsed.flags.add(letter);
     } else {
-      throw new UsageError(`Unrecognized option: ${word}`);
+      throw unrecognizedOption(word);
     }
   }
   return parsed;
+}
+
+function isOwnOption(word: string, spec: OptionSpec): boolean {
+  return word.length === 2 && word[0] === "-" && (spec.flags.includes(word[1]) || spec.valued.includes(word[1]));
+}
+
+/** The group letter already given, if any. */
+export function selectedInGroup(parsed: ParsedArgs, spec: OptionSpec): string | undefined {
+  const group = spec.exclusive ?? "";
+  return [...group].find((l) => parsed.flags.has(l) || parsed.values.has(l));
+}
+
+function selectInGroup(parsed: ParsedArgs, letter: string, spec: OptionSpec): void {
+  if (!(spec.exclusive ?? "").includes(letter)) return;
+  const selected = selectedInGroup(parsed, spec);
+  if (selected !== undefined && selected !== letter) throw alreadySelected(letter, selected);
 }
 
 /** An int option value (a version, a batch size), refused unless it is a plain decimal int32. */

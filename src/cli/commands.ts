@@ -13,7 +13,9 @@ import {
   NoNodeError,
   ZooKeeperError,
 } from "../client/index.js";
-import { UsageError, checkPath, intOption, parseAcl, parseOptions, type OptionSpec, type ParsedArgs } from "./args.js";
+import {
+  UsageError, checkPath, intOption, missingOption, parseAcl, parseOptions, selectedInGroup, type OptionSpec, type ParsedArgs,
+} from "./args.js";
 import { aclJson, aclLines, dataJson, rawKeeperMessage, statJson, statLines } from "./format.js";
 
 /** What a command needs from the shell around it. */
@@ -24,6 +26,8 @@ export interface CommandContext {
   print(line: string): void;
   /** A warning line on stderr (zkCli prints these and carries on). */
   warn(line: string): void;
+  /** A line zkCli prints on stderr as commentary (suppressed with --json, like `print`). */
+  note(line: string): void;
   /** Prints watch events as zkCli does; passed with every -w and addWatch. */
   readonly watcher: Watcher;
 }
@@ -35,6 +39,15 @@ export interface CommandSpec {
   readonly options: OptionSpec;
   /** Positional words needed (the path, the data…). */
   readonly argsMin: number;
+  /** Descriptions of the `exclusive` options when one of them is required (listed by the error, as zkCli). */
+  readonly requiredGroup?: readonly string[];
+  /**
+   * zkCli 3.x still accepts the 3.4 form with a trailing word (`get path watch`, `delete path version`): it
+   * says so on stderr and, for the watch forms, turns the second positional word into -w.
+   */
+  readonly deprecatedForm?: { readonly message: string; readonly watchWord: boolean };
+  /** Replaces the standard option parsing (reconfig has multi-letter options). */
+  parse?(words: readonly string[]): ParsedArgs;
   run(ctx: CommandContext, args: ParsedArgs): Promise<unknown>;
 }
 
@@ -44,9 +57,9 @@ export const SUBTREE_NODES_MAX = 1_000_000;
 const DELETE_BATCH_DEFAULT = 1000;
 const CONFIG_NODE = "/zookeeper/config";
 
-const noOptions: OptionSpec = { flags: "", valued: "" };
+export const noOptions: OptionSpec = { flags: "", valued: "" };
 
-function command(spec: CommandSpec): CommandSpec {
+export function command(spec: CommandSpec): CommandSpec {
   return spec;
 }
 
@@ -61,7 +74,7 @@ function versionOption(args: ParsedArgs): number {
   return v === undefined ? -1 : intOption(v, "version");
 }
 
-function printStat(ctx: CommandContext, stat: Stat): void {
+export function printStat(ctx: CommandContext, stat: Stat): void {
   for (const line of statLines(stat)) ctx.print(line);
 }
 
@@ -75,6 +88,7 @@ const ls = command({
   usage: "[-s] [-w] [-R] path",
   options: { flags: "swR?", valued: "" },
   argsMin: 1,
+  deprecatedForm: { message: "'ls path [watch]' has been deprecated. Please use 'ls [-w] path' instead.", watchWord: true },
   async run(ctx, args) {
     const path = pathArg(args);
     const watch = args.flags.has("w") ? ctx.watcher : undefined;
@@ -94,7 +108,7 @@ const ls = command({
  * zkCli's depth-first walk (ZKUtil.visitSubTreeDFS): the root, then each node's children in sorted order,
  * then each child's subtree. `visit` sees every path as it is reached, so partial output survives an error.
  */
-async function visitSubtree(
+export async function visitSubtree(
   zk: ZooKeeperClient, root: string, watch: Watcher | undefined, visit: (path: string) => void | Promise<void>,
 ): Promise<string[]> {
   const seen: string[] = [];
@@ -174,12 +188,15 @@ const get = command({
   usage: "[-s] [-w] path",
   options: { flags: "swb", valued: "" },
   argsMin: 1,
+  deprecatedForm: { message: "'get path [watch]' has been deprecated. Please use 'get [-s] [-w] path' instead.", watchWord: true },
   async run(ctx, args) {
     const path = pathArg(args);
-    const { data, stat } = await ctx.client().getData(path, { watch: args.flags.has("w") ? ctx.watcher : undefined });
-    ctx.print(args.flags.has("b") ? data.toString("base64") : data.toString("utf8"));
+    const zk = ctx.client();
+    const { data, dataIsNull: isNull, stat } = await zk.getData(path, { watch: args.flags.has("w") ? ctx.watcher : undefined });
+    if (isNull) ctx.print("null");
+    else ctx.print(args.flags.has("b") ? data.toString("base64") : data.toString("utf8"));
     if (args.flags.has("s")) printStat(ctx, stat);
-    return { path, ...dataJson(data), stat: statJson(stat) };
+    return { path, ...(isNull ? { data: null, dataBase64: null } : dataJson(data)), stat: statJson(stat) };
   },
 });
 
@@ -203,6 +220,7 @@ const stat = command({
   usage: "[-w] path",
   options: { flags: "w", valued: "" },
   argsMin: 1,
+  deprecatedForm: { message: "'stat path [watch]' has been deprecated. Please use 'stat [-w] path' instead.", watchWord: true },
   async run(ctx, args) {
     const path = pathArg(args);
     const found = await ctx.client().exists(path, { watch: args.flags.has("w") ? ctx.watcher : undefined });
@@ -217,6 +235,7 @@ const del = command({
   usage: "[-v version] path",
   options: { flags: "", valued: "v" },
   argsMin: 1,
+  deprecatedForm: { message: "'delete path [version]' has been deprecated. Please use 'delete [-v version] path' instead.", watchWord: false },
   async run(ctx, args) {
     const path = pathArg(args);
     await ctx.client().delete(path, versionOption(args));
@@ -442,15 +461,28 @@ function clientConfigString(configText: string): string {
   return `${version} ${clients.join(",")}`;
 }
 
-/** The ZooKeeper commands; the shell adds its own (history, redo, connect, close, quit, help, printwatches). */
-export const COMMANDS: readonly CommandSpec[] = [
+/** The znode commands; command-table.ts adds the quota and server ones, the shell its own. */
+export const ZNODE_COMMANDS: readonly CommandSpec[] = [
   addWatch, addauth, config, create, del, deleteall, get, getAcl, getAllChildrenNumber, getEphemerals, ls,
   removewatches, set, setAcl, stat, sync, whoami,
 ];
 
-/** Parses `words` (command name excluded) for `spec`; too few positionals is a usage error. */
-export function parseCommandArgs(spec: CommandSpec, words: readonly string[]): ParsedArgs {
-  const args = parseOptions(words, spec.options);
+/**
+ * Parses `words` (command name excluded) for `spec`, in zkCli's order: options (errors as commons-cli words
+ * them), the required option group, the number of positionals, then the deprecated 3.4 form, whose notice
+ * comes back in `notices` for the caller to print on stderr.
+ */
+export function parseCommandArgs(spec: CommandSpec, words: readonly string[]): ParsedArgs & { notices: string[] } {
+  const notices: string[] = [];
+  let args = spec.parse !== undefined ? spec.parse(words) : parseOptions(words, spec.options);
+  if (spec.requiredGroup !== undefined && selectedInGroup(args, spec.options) === undefined) throw missingOption(spec.requiredGroup);
   if (args.positional.length < spec.argsMin) throw new UsageError(`${spec.name} ${spec.usage}`);
-  return args;
+  const legacy = spec.deprecatedForm;
+  if (legacy !== undefined && args.positional.length > 1) {
+    notices.push(legacy.message);
+    // zkCli overwrites the third word of the command line (the one after the path, when no option precedes it).
+    const rewritten = legacy.watchWord ? words.map((w, i) => (i === 1 ? "-w" : w)) : words;
+    args = parseOptions(rewritten, spec.options);
+  }
+  return { ...args, notices };
 }

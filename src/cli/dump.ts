@@ -7,7 +7,9 @@
  *
  * `data` is base64 (null for a node whose data is null); `utf8` is a readability hint, present when the bytes
  * are valid UTF-8, never read back. `mode` is "container" or "ttl" (with `ttlMs`) for those node kinds.
- * `stat` is for information: import cannot restore zxids, versions or times.
+ * `stat` is mostly for information: import cannot restore zxids, versions or times. It does read `cversion`
+ * and `numChildren`, which give the node's count of child creations ever, and carries that counter over
+ * (it numbers sequential children; see create-counters.ts).
  */
 import type { ACL, Stat } from "../client/index.js";
 import { UsageError } from "./args.js";
@@ -27,7 +29,8 @@ export interface DumpNode {
   ephemeral: boolean;
   mode?: "container" | "ttl";
   ttlMs?: number;
-  stat?: StatJson;
+  /** Complete when written; when read from a dump, only cversion and numChildren are used (and checked). */
+  stat?: Partial<StatJson>;
 }
 
 /** A dump line longer than this is refused (ZooKeeper's default jute.maxbuffer is 1 MiB of data). */
@@ -86,6 +89,7 @@ export function parseDumpLine(line: string, lineNumber: number): DumpNode {
   if (!Array.isArray(v.acl) || !v.acl.every(isDumpAcl)) throw bad("acl must be a list of {scheme, id, perms}");
   if (v.mode !== undefined && v.mode !== "container" && v.mode !== "ttl") throw bad(`unknown mode ${JSON.stringify(v.mode)}`);
   if (v.mode === "ttl" && (typeof v.ttlMs !== "number" || !(v.ttlMs > 0))) throw bad("a ttl node needs a positive ttlMs");
+  if (v.stat !== undefined && (typeof v.stat !== "object" || v.stat === null || Array.isArray(v.stat))) throw bad("stat must be an object");
   return {
     path: v.path,
     data: v.data as string | null,
@@ -93,7 +97,20 @@ export function parseDumpLine(line: string, lineNumber: number): DumpNode {
     ephemeral: v.ephemeral === true,
     ...(v.mode !== undefined ? { mode: v.mode as "container" | "ttl" } : {}),
     ...(typeof v.ttlMs === "number" ? { ttlMs: v.ttlMs } : {}),
+    ...(v.stat !== undefined ? { stat: v.stat as Partial<StatJson> } : {}),
   };
+}
+
+/**
+ * The node's count of child creations ever, from its stat (cversion = 2 × creations − children, as ZooKeeper
+ * shows it); null when the dump has no usable stat.
+ */
+export function dumpChildCreations(node: DumpNode): number | null {
+  const cversion = node.stat?.cversion;
+  const numChildren = node.stat?.numChildren;
+  if (!Number.isInteger(cversion) || !Number.isInteger(numChildren) || numChildren! < 0) return null;
+  const creations = (cversion! + numChildren!) / 2;
+  return Number.isInteger(creations) && creations >= numChildren! ? creations : null;
 }
 
 function isDumpAcl(a: unknown): a is DumpAcl {

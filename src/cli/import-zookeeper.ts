@@ -2,6 +2,10 @@
  * `herd import-zookeeper <dataDir> (--server host:port | --out dump.jsonl)`: rebuilds an Apache ZooKeeper tree
  * from its data directory (newest valid snapshot + the txn logs after it, see zookeeper/tree.ts) and writes its
  * non-ephemeral nodes into a Herd server through the client, or into a portable dump.
+ *
+ * Each node's stat carries ZooKeeper's child-create counter (the tree keeps ZooKeeper's persisted cversion,
+ * which is that counter; the dump shows it as clients see it, 2 × creations − children). The import raises
+ * every parent's counter to it (create-counters.ts), so cversions and the next sequential names match ZooKeeper's.
  */
 import { createWriteStream, existsSync } from "node:fs";
 import { once } from "node:events";
@@ -16,7 +20,8 @@ import { ZooKeeperFileError } from "./zookeeper/files.js";
 export const IMPORT_ZOOKEEPER_USAGE = `usage: herd import-zookeeper <zookeeper dataDir> [--data-log-dir dir] (--server host:port | --out dump.jsonl)
                              [--include-ephemeral] [--auth scheme:auth] [--json]
   Reads ZooKeeper's snapshot.* and log.* files (in dataDir/version-2) and copies the resulting tree, without
-  ephemeral nodes and the /zookeeper subtree, into a Herd server or a JSON-lines dump.`;
+  ephemeral nodes and the /zookeeper subtree, into a Herd server or a JSON-lines dump. Parents keep their
+  sequence counters: the next sequential child gets the number ZooKeeper would have given it.`;
 
 /** The tree's nodes as dump entries, parents before children. */
 export function* treeDump(tree: ZooKeeperTree, includeEphemeral: boolean): Generator<DumpNode> {

@@ -12,8 +12,9 @@ import {
   type WatchEvent,
   type ZooKeeperClient,
 } from "../client/index.js";
-import { UsageError, intOption, splitCommandLine } from "./args.js";
-import { COMMANDS, parseCommandArgs, type CommandContext, type CommandSpec } from "./commands.js";
+import { CommandFailure, UsageError, intOption, splitCommandLine } from "./args.js";
+import { COMMANDS } from "./command-table.js";
+import { parseCommandArgs, type CommandContext, type CommandSpec } from "./commands.js";
 import { keeperErrorMessage, watchEventBlock, watcherBlock, type KeeperState } from "./format.js";
 
 /** Exit codes of one-shot mode (sysexits-style, as `herd server` uses them). */
@@ -81,7 +82,8 @@ export function usageText(): string {
     ...COMMANDS.map((c): [string, string] => [c.name, c.usage]),
   ]);
   const lines = ["herd cli -server host:port [--json] cmd args"];
-  for (const name of COMMAND_NAMES) lines.push(`\t${name} ${entries.get(name) ?? ""}`);
+  // zkCli's list leaves out `help` (to zkCli it is an unknown word that happens to print the list).
+  for (const name of COMMAND_NAMES) if (name !== "help") lines.push(`\t${name} ${entries.get(name) ?? ""}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -216,10 +218,12 @@ export class CliSession {
     const live = zk !== null && zk.state !== "closed" && zk.state !== "expired" && zk.state !== "authFailed";
     if (!live) throw new NotConnectedError("closed", { message: "Not connected" });
     const out = this.opts.output;
+    for (const notice of args.notices) out.stderr(`${notice}\n`);
     const ctx: CommandContext = {
       client: () => zk,
       print: (line) => { if (!this.opts.json) out.stdout(`${line}\n`); },
       warn: (line) => out.stderr(`${line}\n`),
+      note: (line) => { if (!this.opts.json) out.stderr(`${line}\n`); },
       watcher: (event) => this.printWatchEvent(event),
     };
     return spec.run(ctx, args);
@@ -273,6 +277,7 @@ export class CliSession {
 
 function describeFailure(err: unknown): { exitCode: ExitCodeValue; message: string; code?: number } {
   if (err instanceof UsageError) return { exitCode: ExitCode.usage, message: err.message };
+  if (err instanceof CommandFailure) return { exitCode: ExitCode.failed, message: err.message };
   if (err instanceof NotConnectedError) {
     return { exitCode: ExitCode.unavailable, message: err.reason === "closed" ? "Not connected" : err.message, code: err.code };
   }

@@ -4,8 +4,8 @@
  *
  * Export walks the tree breadth-first (so parents come before children), a level at a time with a bounded
  * number of reads in flight. Import creates missing nodes with an open ACL and sets the data of existing
- * ones, then applies the dumped ACLs deepest first, so a restrictive ACL on a parent cannot stop the
- * import of its children.
+ * ones, then raises each parent's child-create counter to the dumped one (create-counters.ts), then applies
+ * the dumped ACLs deepest first, so a restrictive ACL on a parent cannot stop the import of its children.
  */
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
@@ -20,7 +20,10 @@ import {
   type ZooKeeperClient,
 } from "../client/index.js";
 import { UsageError, checkPath } from "./args.js";
-import { dumpAclToAcl, dumpData, dumpLine, dumpNode, isSystemPath, parseDumpLine, type DumpNode } from "./dump.js";
+import { raiseChildCreations } from "./create-counters.js";
+import {
+  dumpAclToAcl, dumpChildCreations, dumpData, dumpLine, dumpNode, isSystemPath, parseDumpLine, type DumpNode,
+} from "./dump.js";
 import { keeperErrorMessage } from "./format.js";
 import { ExitCode } from "./session.js";
 
@@ -29,6 +32,8 @@ const IN_FLIGHT_MAX = 128;
 /** Failures printed one by one; the rest are only counted. */
 const FAILURES_PRINTED_MAX = 20;
 const PROGRESS_INTERVAL_MS = 250;
+/** Parents whose child-create counters are raised at once (each raise is a run of multis). */
+const COUNTER_RAISES_IN_FLIGHT_MAX = 8;
 
 export interface ExportOptions {
   root: string;
@@ -110,6 +115,8 @@ export interface ImportCounts {
   aclSet: number;
   skippedEphemeral: number;
   failed: number;
+  /** Nodes whose count of child creations was raised to the dumped one (see create-counters.ts). */
+  countersRaised: number;
 }
 
 export interface ImportOptions {
@@ -118,6 +125,8 @@ export interface ImportOptions {
   onNode?: (count: number) => void;
   /** One line per failure (the first FAILURES_PRINTED_MAX). */
   onFailure?: (message: string) => void;
+  /** Something imported that is not quite the source (a counter that could not be carried over). */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -125,8 +134,9 @@ export interface ImportOptions {
  * applied depth by depth so a parent always exists before its children are created.
  */
 export async function importNodes(zk: ZooKeeperClient, nodes: AsyncIterable<DumpNode>, opts: ImportOptions): Promise<ImportCounts> {
-  const counts: ImportCounts = { created: 0, updated: 0, unchanged: 0, aclSet: 0, skippedEphemeral: 0, failed: 0 };
+  const counts: ImportCounts = { created: 0, updated: 0, unchanged: 0, aclSet: 0, skippedEphemeral: 0, failed: 0, countersRaised: 0 };
   const pendingAcls: { path: string; acl: ACL[] }[] = [];
+  const pendingCounters: { path: string; creations: number }[] = [];
   const fail = (path: string, err: unknown) => {
     counts.failed++;
     if (counts.failed > FAILURES_PRINTED_MAX) return;
@@ -139,6 +149,8 @@ export async function importNodes(zk: ZooKeeperClient, nodes: AsyncIterable<Dump
         try {
           const acl = await importNode(zk, node, counts);
           if (acl !== null) pendingAcls.push({ path: node.path, acl });
+          const creations = dumpChildCreations(node);
+          if (creations !== null && creations > 0) pendingCounters.push({ path: node.path, creations });
         } catch (err) {
           fail(node.path, err);
         }
@@ -159,6 +171,8 @@ export async function importNodes(zk: ZooKeeperClient, nodes: AsyncIterable<Dump
     }
   }
   await applyBatch(batch);
+  // Before the ACLs, which may deny us the creates and deletes this takes.
+  await raiseCounters(zk, pendingCounters, counts, opts, fail);
   // Deepest first: a parent's ACL may deny us access to its children.
   pendingAcls.sort((a, b) => depth(b.path) - depth(a.path));
   for (let i = 0; i < pendingAcls.length; i += IN_FLIGHT_MAX) {
@@ -172,6 +186,36 @@ export async function importNodes(zk: ZooKeeperClient, nodes: AsyncIterable<Dump
     }));
   }
   return counts;
+}
+
+/** Raises each node's child-create counter to the dumped one, a few nodes at a time. */
+async function raiseCounters(
+  zk: ZooKeeperClient, pending: readonly { path: string; creations: number }[], counts: ImportCounts, opts: ImportOptions,
+  fail: (path: string, err: unknown) => void,
+): Promise<void> {
+  for (let i = 0; i < pending.length; i += COUNTER_RAISES_IN_FLIGHT_MAX) {
+    await Promise.all(pending.slice(i, i + COUNTER_RAISES_IN_FLIGHT_MAX).map(async ({ path, creations }) => {
+      try {
+        const outcome = await raiseChildCreations(zk, path, creations);
+        switch (outcome.kind) {
+          case "raised":
+            counts.countersRaised++;
+            return;
+          case "ahead":
+            opts.onWarning?.(`${path}: already had ${outcome.current} child creations (the dump has ${creations}); its counter is left as is`);
+            return;
+          case "tooFar":
+            opts.onWarning?.(`${path}: its sequence counter is not carried over (${outcome.needed} creations behind, ` +
+              `more than an import makes); its next sequential child gets a lower number than in the source`);
+            return;
+          case "unchanged":
+            return;
+        }
+      } catch (err) {
+        fail(path, err);
+      }
+    }));
+  }
 }
 
 function depth(path: string): number {
@@ -313,7 +357,8 @@ export function progressReporter(verb: string): { tick(count: number): void; don
 
 export function importSummary(counts: ImportCounts): string {
   return `imported: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ` +
-    `${counts.aclSet} ACLs set, ${counts.skippedEphemeral} ephemeral skipped, ${counts.failed} failed`;
+    `${counts.aclSet} ACLs set, ${counts.skippedEphemeral} ephemeral skipped, ${counts.failed} failed, ` +
+    `${counts.countersRaised} sequence counters carried over`;
 }
 
 /** Entry point of `herd snapshot`; resolves with the exit code. */
@@ -376,6 +421,7 @@ export async function runImport(zk: ZooKeeperClient, args: ToolArgs, nodes: Asyn
     includeEphemeral: args.includeEphemeral,
     onNode: progress.tick,
     onFailure: (message) => process.stderr.write(`${message}\n`),
+    onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
   });
   progress.done();
   process.stderr.write(`${importSummary(counts)}\n`);

@@ -96,9 +96,23 @@ export interface WatchOption {
 }
 
 export interface GetDataResult {
-  /** Null data on the server reads as an empty buffer. */
+  /** Null data on the server reads as an empty buffer; `dataIsNull` tells the two apart. */
   data: Buffer;
+  /** True when the node holds null data (created with null, e.g. by the Java client), not empty data. */
+  dataIsNull: boolean;
   stat: Stat;
+}
+
+/** A reconfig request (ZooKeeper's dynamic reconfiguration): incremental (joining/leaving) or a whole membership. */
+export interface ReconfigRequest {
+  /** Comma-separated server specs to add (incremental mode), or null. */
+  joining: string | null;
+  /** Comma-separated server ids to remove (incremental mode), or null. */
+  leaving: string | null;
+  /** The whole new membership (non-incremental mode), or null. */
+  members: string | null;
+  /** The config version the change applies to; -1 for any. */
+  fromConfigVersion: bigint;
 }
 
 export type ReadOp = { type: "getData"; path: string } | { type: "getChildren"; path: string };
@@ -286,10 +300,25 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     const request: Request = { op: "getData", path: this.chroot.toServer(path), watch: this.needsServerWatch("data", path, watch) };
     return this.session.submit(request, path, (err, body) => {
       this.check(err, path);
-      const data = body.buffer() ?? Buffer.alloc(0);
+      const raw = body.buffer();
       const stat = readStat(body);
       if (watch) this.watches.add("data", path, watch);
-      return { data, stat };
+      return { data: raw ?? Buffer.alloc(0), dataIsNull: raw === null, stat };
+    });
+  }
+
+  /**
+   * Dynamic reconfiguration (op 16): answers the new configuration (the data of /zookeeper/config) and its stat.
+   * Servers without it enabled answer ReconfigDisabled, as ZooKeeper does with reconfigEnabled=false.
+   */
+  async reconfig(r: ReconfigRequest): Promise<{ config: Buffer; stat: Stat }> {
+    const request: Request = {
+      op: "reconfig", joiningServers: r.joining, leavingServers: r.leaving, newMembers: r.members, curConfigId: r.fromConfigVersion,
+    };
+    return this.session.submit(request, undefined, (err, body) => {
+      this.check(err, undefined);
+      const config = body.buffer();
+      return { config: config ?? Buffer.alloc(0), stat: readStat(body) };
     });
   }
 

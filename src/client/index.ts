@@ -6,6 +6,7 @@ export type {
   ClientInfo,
   ClientOptions,
   GetDataResult,
+  ReconfigRequest,
   PersistentWatchMode,
   ReadErrorResult,
   ReadOp,

@@ -19,8 +19,18 @@ describe("herd cli parsing", () => {
     const p = parseOptions(["/a", "-s", "-v", "3", "-1"], spec);
     assert.deepEqual([p.positional, [...p.flags], p.values.get("v")], [["/a", "-1"], ["s"], "3"]);
     assert.deepEqual(parseOptions(["--", "-s"], spec).positional, ["-s"]);
-    assert.throws(() => parseOptions(["-q"], spec), /Unrecognized option: -q/);
-    assert.throws(() => parseOptions(["-v"], spec), /Missing argument for option: v/);
+    assert.throws(() => parseOptions(["-q"], spec), /^UsageError: org\.apache\.commons\.cli\.UnrecognizedOptionException: Unrecognized option: -q$/);
+    assert.throws(() => parseOptions(["-v"], spec), /^UsageError: org\.apache\.commons\.cli\.MissingArgumentException: Missing argument for option: v$/);
+    // As commons-cli: a valued option does not take one of the command's own options as its value.
+    assert.throws(() => parseOptions(["-v", "-s", "/a"], spec), /Missing argument for option: v/);
+    assert.equal(parseOptions(["-v", "-x"], spec).values.get("v"), "-x");
+  });
+
+  it("allows one option of an exclusive group, as a commons-cli OptionGroup", () => {
+    const spec = { flags: "", valued: "nb", exclusive: "nb" };
+    assert.equal(parseOptions(["-n", "1", "/q"], spec).values.get("n"), "1");
+    assert.throws(() => parseOptions(["-n", "1", "-b", "2", "/q"], spec),
+      /^UsageError: org\.apache\.commons\.cli\.AlreadySelectedException: The option 'b' was specified but an option from this group has already been selected: 'n'$/);
   });
 
   it("checks paths with zkCli's messages", () => {

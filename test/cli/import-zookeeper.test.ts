@@ -3,11 +3,13 @@
  * tiny snapCount so the directory holds several snapshots and txn logs. The ZooKeeper process is killed -9,
  * so the last txns exist only in a log. The imported Herd tree must equal what ZooKeeper served, node by node
  * (data bytes and ACLs), without ephemerals; also when the newest snapshot is corrupt (an older one plus
- * more log is used) and when the newest log has a torn tail.
+ * more log is used) and when the newest log has a torn tail. Parents' sequence counters come along: every
+ * imported cversion is ZooKeeper's, and the next sequential child gets the name ZooKeeper gives it (asked of
+ * a ZooKeeper restarted on a copy of the data directory).
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readdirSync, statSync, truncateSync, writeFileSync, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startHerd, startServer, type ServerProcess } from "../helpers/server-process.js";
@@ -35,6 +37,20 @@ async function populate(zk: ZooKeeperClient): Promise<void> {
   await zk.setACL("/acl-changed", [{ perms: 3, id: { scheme: "world", id: "anyone" } }, digestAcl("admin", "pw")]);
   await zk.create("/seq", "");
   for (let i = 0; i < 4; i++) await zk.create("/seq/job-", `job ${i}`, { mode: "persistentSequential" });
+  // Sequence counters count every creation, deletes never lower them: /seq keeps -0 and -2 of four (its next
+  // is -4, and a counter rebuilt from the two survivors would hand out -2 again), /drained lost all seven.
+  await zk.delete("/seq/job-0000000001");
+  await zk.delete("/seq/job-0000000003");
+  await zk.create("/drained", "");
+  for (let i = 0; i < 7; i++) await zk.create("/drained/q-", "", { mode: "persistentSequential" });
+  for (let i = 0; i < 7; i++) await zk.delete(`/drained/q-${String(i).padStart(10, "0")}`);
+  await zk.create("/mixed", "");
+  await zk.create("/mixed/a", "");
+  await zk.create("/mixed/s-", "", { mode: "persistentSequential" });
+  await zk.delete("/mixed/a");
+  await zk.create("/mixed/b", "");
+  await zk.create("/gone", "");
+  await zk.delete("/gone");
   await zk.create("/box", "", { mode: "container" });
   await zk.create("/box/item", "in a container");
   await zk.create("/ttl", "lives an hour", { mode: "persistentWithTtl", ttlMs: 3_600_000 });
@@ -118,6 +134,48 @@ describe("herd import-zookeeper", () => {
     }
   });
 
+  it("carries sequence counters over: ZooKeeper's cversions, and ZooKeeper's next sequential names", async () => {
+    const parents = ["/", "/app", "/seq", "/drained", "/mixed", "/multi", "/box", "/secure"];
+    const nextNames = async (zk: ZooKeeperClient) => {
+      const names: string[] = [];
+      for (const p of parents) names.push(await zk.create(p === "/" ? "/next-" : `${p}/next-`, "", { mode: "persistentSequential" }));
+      return names;
+    };
+    // ZooKeeper's answer: restarted on a copy of its data directory, it creates one sequential child in each.
+    const copy = mkdtempSync(path.join(os.tmpdir(), "herd-zkdata-"));
+    cpSync(dataDir, copy, { recursive: true });
+    const restarted = await startServer("zookeeper", { dataDir: copy, cfg: { preAllocSize: "64" } });
+    let zooKeeperNames: string[];
+    const onZooKeeper = createClient(restarted.connectString, { auth });
+    try {
+      zooKeeperNames = await nextNames(onZooKeeper);
+    } finally {
+      await onZooKeeper.close();
+      await restarted.stop();
+      rmSync(copy, { recursive: true, force: true });
+    }
+
+    const herdServer = await startHerd();
+    const zk = createClient(herdServer.connectString, { auth });
+    try {
+      const r = await herd(["import-zookeeper", dataDir, "--server", herdServer.connectString, "--json"]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).failed, 0);
+      const imported = await readTree(zk);
+      // A parent whose ephemeral children stay behind shows what ZooKeeper shows once they are deleted: +1 each.
+      const ephemeralChildren = (p: string) => [...expected].filter(([c, n]) => n.ephemeral && parentOf(c) === p).length;
+      const cversions = (tree: Map<string, NodeSnapshot>, adjust: (p: string) => number) =>
+        [...tree].filter(([, n]) => !n.ephemeral).map(([p, n]) => [p, n.stat.cversion + adjust(p)]).sort();
+      assert.deepEqual(cversions(imported, () => 0), cversions(expected, ephemeralChildren));
+      assert.ok(ephemeralChildren("/app") > 0 && (expected.get("/seq")?.stat.cversion ?? 0) > 0, "the cases are exercised");
+      assert.deepEqual(await nextNames(zk), zooKeeperNames);
+      assert.deepEqual(zooKeeperNames.slice(2, 4), ["/seq/next-0000000004", "/drained/next-0000000007"]);
+    } finally {
+      await zk.close();
+      await herdServer.stop();
+    }
+  });
+
   it("--out writes the same tree as a dump; node kinds and null data are kept", async () => {
     const out = path.join(mkdtempSync(path.join(os.tmpdir(), "herd-import-")), "dump.jsonl");
     const r = await herd(["import-zookeeper", dataDir, "--out", out]);
@@ -179,6 +237,10 @@ describe("herd import-zookeeper", () => {
     assert.equal(adler32(Buffer.alloc(100_000, 0xff)), adler32Slow(Buffer.alloc(100_000, 0xff)));
   });
 });
+
+function parentOf(p: string): string {
+  return p.lastIndexOf("/") <= 0 ? "/" : p.slice(0, p.lastIndexOf("/"));
+}
 
 /** Offset just past the last complete entry of a txn log (header 16 bytes; entries crc8 len4 payload 'B'). */
 function lastEntryEnd(bytes: Buffer): number {

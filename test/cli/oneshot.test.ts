@@ -122,7 +122,8 @@ describe("herd cli one-shot", () => {
       [["ls", "app"], 64, "Path must start with / character"],
       [["get", "/a//b"], 64, 'Invalid path string "/a//b" caused by empty node name specified @3'],
       [["ls"], 64, "ls [-s] [-w] [-R] path"],
-      [["ls", "-x", "/"], 64, "Unrecognized option: -x"],
+      [["ls", "-x", "/"], 64, "org.apache.commons.cli.UnrecognizedOptionException: Unrecognized option: -x"],
+      [["set", "-v", "-s", "/app", "x"], 64, "org.apache.commons.cli.MissingArgumentException: Missing argument for option: v"],
       [["frobnicate"], 64, "Command not found: frobnicate"],
       [["create", "-c", "-e", "/x"], 64, "-c cannot be combined with -s or -e. Containers cannot be ephemeral or sequential."],
     ];

@@ -1,8 +1,8 @@
 /**
  * `herd snapshot export` / `herd snapshot import` between two real Herd processes: the dump's shape (one
  * node per line, parents first, no ephemerals, no /zookeeper), a round trip that reproduces the tree node by
- * node (data bytes and ACLs, including ACLs that lock the importer out of a parent), and a second import that
- * changes nothing.
+ * node (data bytes and ACLs, including ACLs that lock the importer out of a parent), parents' sequence
+ * counters carried over, and a second import that changes nothing.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -30,6 +30,9 @@ describe("herd snapshot export | import", () => {
     await src.create("/queue", "");
     await src.create("/queue/item-", "job", { mode: "persistentSequential" });
     await src.create("/queue/item-", "job2", { mode: "persistentSequential" });
+    // Three creations, two children left: the next item is -0000000003, on the source and after an import.
+    await src.create("/queue/item-", "job3", { mode: "persistentSequential" });
+    await src.delete("/queue/item-0000000000");
     // Only admin may touch /vault or below: the importer must still get /vault/inner in.
     await src.create("/vault", "v", { acl: [digestAcl("admin", "pw")] });
     await src.create("/vault/inner", "i", { acl: [digestAcl("admin", "pw"), { perms: 1, id: { scheme: "world", id: "anyone" } }] });
@@ -61,14 +64,21 @@ describe("herd snapshot export | import", () => {
 
     const imported = await herd(["snapshot", "import", "--server", target.connectString, "--json"], { input: exported.stdout });
     assert.equal(imported.code, 0, imported.stderr);
-    assert.deepEqual(JSON.parse(imported.stdout), { created: 13, updated: 1, unchanged: 0, aclSet: 3, skippedEphemeral: 0, failed: 0 });
-    assert.match(imported.stderr, /imported: 13 created, 1 updated, 0 unchanged, 3 ACLs set, 0 ephemeral skipped, 0 failed/);
+    // Counters raised: /queue (3 creations, 2 children) and /session (its ephemeral child is not imported).
+    assert.deepEqual(JSON.parse(imported.stdout),
+      { created: 13, updated: 1, unchanged: 0, aclSet: 3, skippedEphemeral: 0, failed: 0, countersRaised: 2 });
+    assert.match(imported.stderr, /imported: 13 created, 1 updated, 0 unchanged, 3 ACLs set, 0 ephemeral skipped, 0 failed, 2 sequence counters carried over/);
     assert.deepEqual(persistentNodes(await readTree(dst)), persistentNodes(await readTree(src)));
+    assert.equal((await dst.exists("/queue"))?.cversion, (await src.exists("/queue"))?.cversion);
 
     // Now /vault is admin-only on the target too: comparing it needs the credentials.
     const again = await herd(["snapshot", "import", "--server", target.connectString, "--auth", "digest:admin:pw", "--json"], { input: exported.stdout });
     assert.equal(again.code, 0, again.stderr);
-    assert.deepEqual(JSON.parse(again.stdout), { created: 0, updated: 0, unchanged: 14, aclSet: 0, skippedEphemeral: 0, failed: 0 });
+    assert.deepEqual(JSON.parse(again.stdout),
+      { created: 0, updated: 0, unchanged: 14, aclSet: 0, skippedEphemeral: 0, failed: 0, countersRaised: 0 });
+    const next = { mode: "persistentSequential" } as const;
+    assert.deepEqual([await dst.create("/queue/item-", "", next), await src.create("/queue/item-", "", next)],
+      ["/queue/item-0000000003", "/queue/item-0000000003"]);
   });
 
   it("export of a subtree, unreadable nodes reported, and bad dump lines refused", async () => {

@@ -34,6 +34,23 @@ for (const kind of SERVER_KINDS) {
   describe(`client ops against ${kind}`, () => {
     const connect = (suffix = "", opts = {}) => clients.connect(servers.get(kind).connectString + suffix, opts);
 
+    test("getData tells null data from empty data; reconfig is refused while disabled", async () => {
+      const zk = await connect();
+      const nullNode = freshPath("null");
+      const emptyNode = freshPath("empty");
+      await zk.create(nullNode, null);
+      await zk.create(emptyNode, Buffer.alloc(0));
+      const n = await zk.getData(nullNode);
+      assert.deepEqual([n.data.length, n.dataIsNull, n.stat.dataLength], [0, true, 0]);
+      const e = await zk.getData(emptyNode);
+      assert.deepEqual([e.data.length, e.dataIsNull, e.stat.dataLength], [0, false, 0]);
+      assert.equal((await zk.getData("/")).dataIsNull, false, "the root holds empty data, not null");
+      // Both servers run without reconfigEnabled: ZooKeeper answers ReconfigDisabled (-123).
+      const refused = await rejectionOf(zk.reconfig({ joining: null, leaving: "9", members: null, fromConfigVersion: -1n }));
+      assert.ok(refused instanceof ZooKeeperError);
+      assert.equal(refused.code, -123);
+    });
+
     test("create, getData, setData, exists, delete with versions", async () => {
       const zk = await connect();
       const p = freshPath("crud");

@@ -1,13 +1,17 @@
 /**
- * Runs bench/java/LoadGen.java, the Java load generator built on Debian's ZooKeeper client, and returns what it
- * measured. Compiles it into dist/bench-java/ first when the class is missing or older than its source or the
- * ZooKeeper jar. The runner learns when the measured part starts and ends from LoadGen's "# measure-…" lines.
+ * Runs a load generator as a child process and returns what it measured: bench/java/LoadGen.java, built on
+ * Debian's ZooKeeper client (the headline), or bench/ts-loadgen.ts, built on Herd's own TypeScript client (its
+ * own figures). Both take the same options and print the same JSON. LoadGen is compiled into dist/bench-java/
+ * first when the class is missing or older than its source or the ZooKeeper jar. The runner learns when the
+ * measured part starts and ends from the generators' "# measure-…" lines.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { terminate, trackChild } from "../test/helpers/process-io.js";
 import { javaBin, javaShareDir, repoRoot, requireTool, slf4jNopJar, zookeeperJar } from "../test/helpers/interop-tools.js";
+import { tsLoadGenWorkloads } from "./ts-loadgen.js";
 
 const loadGenSource = path.join(repoRoot, "bench", "java", "LoadGen.java");
 const loadGenClassDir = path.join(repoRoot, "dist", "bench-java");
@@ -16,9 +20,14 @@ const loadGenClass = path.join(loadGenClassDir, "LoadGen.class");
 const nettyClientJars = ["netty-resolver.jar", "netty-codec.jar"].map((j) => path.join(javaShareDir, j));
 /** Beyond the run itself: JVM start, connecting, creating the key set, draining. */
 const loadGenSlackMs = 300_000;
+/** The compiled TypeScript load generator, next to this file in dist/bench/. */
+const tsLoadGenScript = fileURLToPath(new URL("./ts-loadgen.js", import.meta.url));
 
 export interface LoadParams {
-  /** LoadGen's workload name (create, seqCreate, setData, getData, exists, mixed, multi, churn, watch, populate). */
+  /**
+   * LoadGen's workload name (create, seqCreate, setData, getData, exists, mixed, multi, churn, watch, populate);
+   * ts-loadgen implements the pipelined ones (create through multi).
+   */
   workload: string;
   sessions: number;
   inflight: number;
@@ -75,7 +84,23 @@ export function loadGenArgs(connect: string, p: LoadParams): string[] {
 /** Runs one LoadGen process against `connect`; `onMark` is called as the measured part starts and ends. */
 export function runLoadGen(connect: string, p: LoadParams, onMark: (mark: LoadMark) => void = () => {}): Promise<LoadResult> {
   const classPath = [requireTool(zookeeperJar), ...nettyClientJars.map(requireTool), requireTool(slf4jNopJar), ensureLoadGenCompiled()].join(":");
-  const child = spawn(requireTool(javaBin), ["-cp", classPath, "LoadGen", ...loadGenArgs(connect, p)], { stdio: ["ignore", "pipe", "pipe"] });
+  return runGenerator("LoadGen", requireTool(javaBin), ["-cp", classPath, "LoadGen", ...loadGenArgs(connect, p)], p, onMark);
+}
+
+/**
+ * Runs bench/ts-loadgen.ts (Herd's TypeScript client) against `connect`, with LoadGen's options and result shape.
+ * A process of its own, so its event loop competes with neither the harness's nor a server's.
+ */
+export function runTsLoadGen(connect: string, p: LoadParams, onMark: (mark: LoadMark) => void = () => {}): Promise<LoadResult> {
+  if (!tsLoadGenWorkloads.includes(p.workload)) {
+    return Promise.reject(new Error(`ts-loadgen does not implement the ${p.workload} workload (only ${tsLoadGenWorkloads.join(", ")})`));
+  }
+  return runGenerator("ts-loadgen", process.execPath, [requireTool(tsLoadGenScript), ...loadGenArgs(connect, p)], p, onMark);
+}
+
+/** Spawns a generator, relays its marks, and parses the last JSON line of its stdout; bounded by the run's length. */
+function runGenerator(name: string, command: string, args: string[], p: LoadParams, onMark: (mark: LoadMark) => void): Promise<LoadResult> {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   trackChild(child);
   let stdout = "";
   let stderr = "";
@@ -93,14 +118,14 @@ export function runLoadGen(connect: string, p: LoadParams, onMark: (mark: LoadMa
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void terminate(child, "SIGKILL", 5_000);
-      reject(new Error(`LoadGen ${p.workload} did not finish within ${budgetMs} ms\n${stderr}`));
+      reject(new Error(`${name} ${p.workload} did not finish within ${budgetMs} ms\n${stderr}`));
     }, budgetMs);
     child.once("error", (e) => { clearTimeout(timer); reject(e); });
     child.once("close", (code) => {
       clearTimeout(timer);
       const json = stdout.split("\n").filter((l) => l.startsWith("{")).pop();
       if (code !== 0 || json === undefined) {
-        reject(new Error(`LoadGen ${p.workload} failed (exit ${code})\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
+        reject(new Error(`${name} ${p.workload} failed (exit ${code})\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
         return;
       }
       resolve(JSON.parse(json) as LoadResult);

@@ -5,7 +5,7 @@
  * session, getData, and on any failure try again a few milliseconds later, until a deadline.
  *
  * It speaks just enough of the wire protocol by hand (ConnectRequest, getData, closeSession), so it starts in no
- * time and depends on neither server's code.
+ * time and depends on neither server's code. The framing helpers are shared with bench/failover-probe.ts.
  */
 import net from "node:net";
 
@@ -79,7 +79,7 @@ function readOnce(host: string, port: number, path: string): Promise<void> {
   });
 }
 
-function frame(payload: Buffer): Buffer {
+export function frame(payload: Buffer): Buffer {
   const length = Buffer.alloc(4);
   length.writeInt32BE(payload.length);
   return Buffer.concat([length, payload]);
@@ -97,7 +97,7 @@ function connectRequest(): Buffer {
   return b;
 }
 
-function requestHeader(xid: number, type: number): Buffer {
+export function requestHeader(xid: number, type: number): Buffer {
   const b = Buffer.alloc(8);
   b.writeInt32BE(xid, 0);
   b.writeInt32BE(type, 4);
@@ -114,7 +114,7 @@ function getDataRequest(xid: number, path: string): Buffer {
 }
 
 /** Splits a byte stream into length-prefixed frames, keeping a partial one for the next chunk. */
-class FrameReader {
+export class FrameReader {
   private pending = Buffer.alloc(0);
 
   push(chunk: Buffer): Buffer[] {

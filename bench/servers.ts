@@ -5,8 +5,11 @@
  *   Herd:      node --expose-gc dist/bench/herd-gc.js server --config zoo.cfg   (Herd's CLI plus a GC hook)
  *   ZooKeeper: java -Xmx<heap> ... ZooKeeperServerMain zoo.cfg                    (JVM defaults otherwise: G1, C2)
  * Both get the same zoo.cfg on a port we choose, data on the same file system, and fsync on (the default).
- * A handle reads the process's CPU time and RSS from /proc, forces a full GC, stops it, and restarts it on the
- * same data while timing how long until the first read succeeds.
+ * An ensemble member (bench/ensemble.ts) is started the same way from a zoo.cfg laid out for it with server.N
+ * lines and a myid file; ZooKeeper then runs QuorumPeerMain, and the member counts as started once it serves as
+ * leader or synced follower.
+ * A handle reads the process's CPU time and RSS from /proc, forces a full GC, stops or kills it, and restarts it
+ * on the same data while timing how long until the first read succeeds.
  */
 // herd-gc.ts is spawned, never imported; this reference keeps it in every build that compiles this file.
 /// <reference path="./herd-gc.ts" />
@@ -35,13 +38,26 @@ export const zookeeperHeapDefault = "1000m";
 const herdReadyLine = /Herd serving standalone on \S+:\d+/;
 /** Logged right after ZooKeeperServerMain has started serving (Debian 3.8 build, slf4j-simple at info). */
 const zookeeperReadyLine = /ContainerManager - Using checkIntervalMs=/;
+/** An ensemble member serves once it leads an established epoch or follows in sync (Herd's role log line). */
+const herdMemberServingLine = /role (leading|following) \(synced\)/;
+/** The same moment in QuorumPeerMain's log: the peer entered ZAB's broadcast phase. */
+const zookeeperMemberServingLine = /Peer state changed: (leading|following) - broadcast/;
+
+/** An ensemble member whose zoo.cfg, data directory and myid file are already laid out (planLocalEnsemble). */
+export interface EnsembleMember {
+  id: number;
+  cfgFile: string;
+  dataDir: string;
+}
 
 export interface ServerSpec {
   kind: ServerKind;
-  /** Holds zoo.cfg and the data directory. */
+  /** Holds zoo.cfg and the data directory (standalone), or the whole ensemble's layout (members). */
   runDir: string;
   port: number;
   zookeeperHeap: string;
+  /** Set for an ensemble member: its zoo.cfg is used as is instead of the standalone one. */
+  member?: EnsembleMember;
 }
 
 export interface BenchServer {
@@ -55,6 +71,8 @@ export interface BenchServer {
   /** A full, blocking garbage collection in the server; resolves when it is over. */
   forceGc(): Promise<void>;
   stop(): Promise<void>;
+  /** kill -9, resolving once the process has exited. */
+  kill(): Promise<void>;
   /** The last lines the server printed, for failure messages. */
   logTail(): string;
 }
@@ -81,7 +99,7 @@ export async function serverSpec(kind: ServerKind, runDir: string, zookeeperHeap
 export async function startServer(spec: ServerSpec): Promise<BenchServer> {
   const { child, log } = spawnServer(spec);
   try {
-    await log.waitFor(readyLine(spec.kind), startTimeoutMs, child);
+    await log.waitFor(readyLine(spec), startTimeoutMs, child);
   } catch (e) {
     await terminate(child, "SIGKILL", stopGraceMs);
     throw e;
@@ -99,7 +117,7 @@ export async function restartTimed(server: BenchServer, probePath: string): Prom
   try {
     const [ms] = await Promise.all([
       firstReadMs(host, server.spec.port, probePath, spawnedAtMs, startTimeoutMs),
-      log.waitFor(readyLine(server.spec.kind), startTimeoutMs, child),
+      log.waitFor(readyLine(server.spec), startTimeoutMs, child),
     ]);
     return { server: handle(server.spec, child, log), firstReadMs: ms };
   } catch (e) {
@@ -108,13 +126,15 @@ export async function restartTimed(server: BenchServer, probePath: string): Prom
   }
 }
 
-function readyLine(kind: ServerKind): RegExp {
-  return kind === "herd" ? herdReadyLine : zookeeperReadyLine;
+function readyLine(spec: ServerSpec): RegExp {
+  if (spec.member !== undefined) return spec.kind === "herd" ? herdMemberServingLine : zookeeperMemberServingLine;
+  return spec.kind === "herd" ? herdReadyLine : zookeeperReadyLine;
 }
 
 function spawnServer(spec: ServerSpec): { child: ChildProcess; log: LineLog; spawnedAtMs: number } {
-  const cfgFile = writeZooCfg(spec);
-  const [command, args] = spec.kind === "herd" ? herdCommand(cfgFile) : zookeeperCommand(cfgFile, spec.zookeeperHeap);
+  const cfgFile = spec.member?.cfgFile ?? writeZooCfg(spec);
+  const mainClass = spec.member !== undefined ? zookeeperQuorumMain : zookeeperStandaloneMain;
+  const [command, args] = spec.kind === "herd" ? herdCommand(cfgFile) : zookeeperCommand(cfgFile, spec.zookeeperHeap, mainClass);
   const spawnedAtMs = performance.now();
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], cwd: spec.runDir });
   trackChild(child);
@@ -123,17 +143,26 @@ function spawnServer(spec: ServerSpec): { child: ChildProcess; log: LineLog; spa
   return { child, log, spawnedAtMs };
 }
 
-/** The same settings for both; everything else is each server's default (forceSync=yes, snapCount=100000). */
+/**
+ * Settings every zoo.cfg of the benchmark carries, standalone or ensemble; everything else is each server's
+ * default (forceSync=yes, snapCount=100000).
+ */
+export const sharedZooCfgEntries: Readonly<Record<string, string>> = {
+  // The watch fan-out opens 100+ sessions from one address; the default cap is 60.
+  maxClientCnxns: "0",
+  "admin.enableServer": "false",
+  // srvr finds an ensemble's leader.
+  "4lw.commands.whitelist": "*",
+};
+
+/** The same settings for both. */
 function zooCfgEntries(spec: ServerSpec): Record<string, string> {
   return {
     tickTime: "2000",
     dataDir: path.join(spec.runDir, "data"),
     clientPort: String(spec.port),
     clientPortAddress: host,
-    // The watch fan-out opens 100+ sessions from one address; the default cap is 60.
-    maxClientCnxns: "0",
-    "admin.enableServer": "false",
-    "4lw.commands.whitelist": "*",
+    ...sharedZooCfgEntries,
   };
 }
 
@@ -157,12 +186,15 @@ export function zookeeperJvmFlags(heap: string): string[] {
   return [`-Xmx${heap}`, "-Dzookeeper.admin.enableServer=false", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info"];
 }
 
-function zookeeperCommand(cfgFile: string, heap: string): [string, string[]] {
+const zookeeperStandaloneMain = "org.apache.zookeeper.server.ZooKeeperServerMain";
+const zookeeperQuorumMain = "org.apache.zookeeper.server.quorum.QuorumPeerMain";
+
+function zookeeperCommand(cfgFile: string, heap: string, mainClass: string): [string, string[]] {
   const classPath = [requireTool(zookeeperJar), requireTool(slf4jSimpleJar)].join(":");
   return [requireTool(javaBin), [
     ...zookeeperJvmFlags(heap),
     "-cp", classPath,
-    "org.apache.zookeeper.server.ZooKeeperServerMain", cfgFile,
+    mainClass, cfgFile,
   ]];
 }
 
@@ -173,12 +205,15 @@ function handle(spec: ServerSpec, child: ChildProcess, log: LineLog): BenchServe
     spec,
     pid,
     connectString: `${host}:${spec.port}`,
-    dataDir: path.join(spec.runDir, "data"),
+    dataDir: spec.member?.dataDir ?? path.join(spec.runDir, "data"),
     cpuSeconds: () => cpuSeconds(pid),
     rssBytes: () => rssBytes(pid),
     forceGc: () => (spec.kind === "herd" ? herdGc(child, log) : zookeeperGc(pid)),
     async stop() {
       await terminate(child, "SIGTERM", stopGraceMs);
+    },
+    async kill() {
+      await terminate(child, "SIGKILL", stopGraceMs);
     },
     logTail: () => log.text(),
   };

@@ -1,7 +1,8 @@
 /**
  * The benchmark's workloads: what each measures and the LoadGen parameters it runs with. Throughput workloads
  * keep `sessions x inflight` requests outstanding (8 x 32 by default); latency workloads keep exactly one.
- * "memory" is not a LoadGen workload: run.ts loads a tree, measures RSS, then restarts the server.
+ * "memory" is not a LoadGen workload: run.ts loads a tree, measures RSS, then restarts the server (standalone
+ * only). "failover" (ensembles only) kills the leader under a write load from bench/failover-probe.ts.
  */
 import type { LoadParams } from "./loadgen.js";
 
@@ -62,8 +63,18 @@ export const workloadSpecs: readonly WorkloadSpec[] = [
 
 /** Loads a depth-3 tree, measures RSS per znode after a forced GC, then times a restart to the first read. */
 export const memoryWorkload = "memory";
+/** kill -9 of an ensemble's leader under a sequential write load; time to the first acknowledged write. */
+export const failoverWorkload = "failover";
 
-export const allWorkloadNames: readonly string[] = [...workloadSpecs.map((w) => w.name), memoryWorkload];
+const loadGenWorkloadNames = workloadSpecs.map((w) => w.name);
+export const standaloneWorkloadNames: readonly string[] = [...loadGenWorkloadNames, memoryWorkload];
+export const ensembleWorkloadNames: readonly string[] = [...loadGenWorkloadNames, failoverWorkload];
+/**
+ * `--quick --ensemble` without `--workloads`: starting ensembles costs seconds, so a quick ensemble run smoke-tests
+ * a write, a read and the failover rather than every workload.
+ */
+export const quickEnsembleWorkloadNames: readonly string[] = ["setData", "getData", failoverWorkload];
+export const allWorkloadNames: readonly string[] = [...loadGenWorkloadNames, memoryWorkload, failoverWorkload];
 
 export function workloadSpec(name: string): WorkloadSpec | undefined {
   return workloadSpecs.find((w) => w.name === name);
@@ -72,3 +83,5 @@ export function workloadSpec(name: string): WorkloadSpec | undefined {
 /** Where LoadGen puts everything, and the first leaf of the populated tree (read to time a restart). */
 export const benchPrefix = "/bench";
 export const populatedProbePath = `${benchPrefix}/tree/a0/b0/c0`;
+/** The znode the failover probe sets over and over. */
+export const failoverProbePath = `${benchPrefix}/failover`;

@@ -205,6 +205,7 @@ function serverStats(view: AdminView, _args: URLSearchParams, state: AdminState)
 
 function statReset(view: AdminView): CommandData {
   view.stats.reset();
+  view.metrics.registry.resetAll(); // ZooKeeper's ServerStats.reset() resets its metrics too
   return {};
 }
 

@@ -86,6 +86,7 @@ export function runFourLetterWord(word: string, server: FourLetterWordView): str
       return "Connection stats reset.\n";
     case "srst":
       server.stats.reset();
+      (server as AdminView).metrics.registry.resetAll(); // ZooKeeper's ServerStats.reset() resets its metrics too
       return "Server stats reset.\n";
     case "conf":
       return conf(server);

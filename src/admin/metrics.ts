@@ -242,6 +242,13 @@ export class MetricsRegistry {
     return this.metrics.values();
   }
 
+  /** Zeroes every counter and summary (srst / stat_reset, as ZooKeeper's resetAll); gauges read live state. */
+  resetAll(): void {
+    for (const m of this.metrics.values()) {
+      if (m.kind !== "gauge") m.metric.reset();
+    }
+  }
+
   get(name: string): Metric | undefined {
     return this.metrics.get(name);
   }

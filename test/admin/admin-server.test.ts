@@ -83,11 +83,16 @@ describe("admin server against a fake view", () => {
     return JSON.parse(res.text) as Record<string, Json>;
   };
 
-  before(async () => {
-    view = fakeView();
+  /** Traffic the monitor tests read; stat_reset (run by the every-command tests) zeroes it, so they re-seed. */
+  const seedMetrics = () => {
     view.metrics.recordRequest("getData", false, 2, 93);
     view.metrics.recordRequest("create", true, 8, 16);
     view.metrics.fsyncTime.record(1);
+  };
+
+  before(async () => {
+    view = fakeView();
+    seedMetrics();
     admin = await startAdminServer(view, { host: "127.0.0.1", port: 0, logger: silentLogger, clock: () => NOW_MS });
   });
   after(() => admin.close());
@@ -122,6 +127,7 @@ describe("admin server against a fake view", () => {
         assert.deepEqual(Object.keys(body).sort(), Object.keys(expected).sort(), `${alias} vs ${primary}`);
       }
     }
+    seedMetrics(); // stat_reset and srst ran above
   });
 
   test("ruok is just the command and a null error", async () => {
@@ -207,10 +213,12 @@ describe("admin server against a fake view", () => {
     await command("stmk", "?traceMask=306");
   });
 
-  test("stat_reset resets the server's stats", async () => {
+  test("stat_reset resets the server's stats and its metrics", async () => {
     const before = view.statsResets;
     assert.deepEqual(await command("srst"), { command: "srst", error: null });
     assert.equal(view.statsResets, before + 1);
+    assert.equal((await command("monitor")).cnt_fsynctime, 0);
+    seedMetrics();
   });
 
   test("an unknown command is a 404 with ZooKeeper's error body", async () => {

@@ -240,6 +240,23 @@ describe("mntr and /commands/monitor against a real Herd", () => {
     assert.ok(sampleValue(families, "fsynctime", "fsynctime_count") >= 1);
     assert.equal(sampleValue(families, "jvm_pause_time_ms", "jvm_pause_time_ms_count"), 0);
   });
+
+  // Last in this suite: it zeroes what the tests above read.
+  test("srst and /commands/stat_reset zero counters and summaries (ZooKeeper's resetAll); gauges stay live", async () => {
+    ok(await client.setData("/a", "before-reset"));
+    assert.ok(num(await mntr(), "cnt_updatelatency") > 0);
+    assert.equal((await fourLetterWord(host, server.port, "srst")).trim(), "Server stats reset.");
+    const reset = await mntr();
+    for (const key of ["cnt_updatelatency", "prep_processor_request_queued", "sum_sync_processor_batch_size", "cnt_fsynctime"]) {
+      assert.equal(num(reset, key), 0, `${key} after srst`);
+    }
+    assert.ok(num(reset, "znode_count") > 4, "gauges read live state, not reset");
+    ok(await client.setData("/a", "after-reset"));
+    assert.equal(num(await mntr(), "cnt_updatelatency"), 1, "counting starts again");
+    const res = await fetch(`${adminBase}/commands/stat_reset`);
+    assert.equal(res.status, 200);
+    assert.equal((await monitor()).cnt_updatelatency, 0);
+  });
 });
 
 describe("connection limits", () => {

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { LOG_PREFIX, zxidFileName } from './file-names.js';
-import { ensureDirSync, fsyncDir, totalBytes, writeFully } from './fs-durable.js';
+import { ensureDirSync, fsyncDir, totalBytes, writeFully, writeFullySync } from './fs-durable.js';
 import { LOG_HEADER_BYTES, PAYLOAD_BYTES_MAX, RECORD_HEADER_BYTES, encodeLogHeader, encodeRecordHeader, readRecordAt } from './log-format.js';
 import { type LogFileState, ensureScanned, recoverLogDir } from './log-recovery.js';
 import { type Logger, consoleLogger } from './logger.js';
@@ -51,6 +51,13 @@ export interface TxnLogOptions {
 }
 
 export const PREALLOCATE_BYTES_DEFAULT = 8 * 1024 * 1024;
+
+/**
+ * Batches up to this size are written on the event loop's thread, so a commit costs one thread-pool hand-off
+ * (its fdatasync) instead of two: measured on an ensemble member, the write's hand-off alone added ~0.5 ms
+ * per commit. Larger batches still go through the pool, where they do not stall the loop.
+ */
+const SYNC_WRITE_BYTES_MAX = 256 * 1024;
 
 /** A batch stops growing past this many bytes (it always holds at least one record). */
 export const BATCH_BYTES_MAX = 16 * 1024 * 1024;
@@ -260,7 +267,10 @@ export class TxnLog {
   private async writeToCurrent(buffers: Buffer[]): Promise<void> {
     const current = this.current!;
     const { handle, state } = current;
-    const written = await writeFully(handle, buffers, state.durableBytes);
+    const bytes = totalBytes(buffers);
+    const written = bytes <= SYNC_WRITE_BYTES_MAX
+      ? writeFullySync(handle.fd, buffers, state.durableBytes)
+      : await writeFully(handle, buffers, state.durableBytes);
     current.allocatedBytes = await this.preallocate(handle, state.durableBytes + written, current.allocatedBytes);
     await handle.datasync();
     state.durableBytes += written;

@@ -853,13 +853,13 @@ export class HerdServer {
   }
 
   /** Keeps quota usage and the zookeeper_stats nodes current as txns apply (on every server alike). */
-  private accountQuota(op: TxnBody, before: ReadonlyMap<string, Buffer | null>): void {
+  private accountQuota(op: TxnBody, before: ReadonlyMap<string, number>): void {
     recordWriteSizes(this.metrics, this.tree, op, before);
     let writes: QuotaStatsWrite[] = [];
     if (op.type === "create" && this.tree.get(op.path) !== undefined) writes = this.quotas.created(op.path, op.data);
     else if (op.type === "delete" && before.has(op.path)) writes = this.quotas.deleted(op.path, before.get(op.path)!);
     else if (op.type === "setData" && before.has(op.path)) writes = this.quotas.dataChanged(op.path, before.get(op.path)!, op.data);
-    else if (op.type === "closeSession") for (const [p, data] of before) writes.push(...this.quotas.deleted(p, data));
+    else if (op.type === "closeSession") for (const [p, length] of before) writes.push(...this.quotas.deleted(p, length));
     this.storeQuotaStats(writes);
   }
 

@@ -42,10 +42,10 @@ function recordNodeRead(metrics: ServerMetrics, tree: DataTree, isData: boolean,
 }
 
 /**
- * One applied (sub-)op, with the data its nodes held before (applyTxn's observer): creates and setData count
+ * One applied (sub-)op, with the data lengths its nodes had before (applyTxn's observer): creates and setData count
  * their data, deletes (also a closed session's ephemerals) count the path alone.
  */
-export function recordWriteSizes(metrics: ServerMetrics, tree: DataTree, op: TxnBody, dataBefore: ReadonlyMap<string, Buffer | null>): void {
+export function recordWriteSizes(metrics: ServerMetrics, tree: DataTree, op: TxnBody, dataBefore: ReadonlyMap<string, number>): void {
   switch (op.type) {
     case "create":
       if (tree.get(op.path) !== undefined) metrics.recordWrite(op.path, op.data?.length ?? 0);

@@ -221,22 +221,22 @@ export class QuotaTracker {
   }
 
   /** Call after the tree applied a delete of `path`, whose data was `data`. */
-  deleted(path: string, data: Buffer | null): QuotaStatsWrite[] {
+  deleted(path: string, dataLength: number): QuotaStatsWrite[] {
     const q = quotaNodeOf(path);
     if (q?.kind === "limits") {
       this.roots.remove(q.target);
       this.limits.delete(q.target);
     }
     if (q?.kind === "stats") this.stats.delete(q.target);
-    return this.charge(path, -1, -lengthOf(data), []);
+    return this.charge(path, -1, -dataLength, []);
   }
 
   /** Call after the tree applied a setData of `path` from `oldData` to `newData`. */
-  dataChanged(path: string, oldData: Buffer | null, newData: Buffer | null): QuotaStatsWrite[] {
+  dataChanged(path: string, oldLength: number, newData: Buffer | null): QuotaStatsWrite[] {
     const q = quotaNodeOf(path);
     if (q?.kind === "limits" && this.limits.has(q.target)) this.limits.set(q.target, parsedOrNull(newData));
     if (q?.kind === "stats") this.stats.set(q.target, parsedOrEmpty(newData));
-    return this.charge(path, 0, lengthOf(newData) - lengthOf(oldData), []);
+    return this.charge(path, 0, lengthOf(newData) - oldLength, []);
   }
 
   private addRoot(target: string, limitsData: Buffer | null): void {

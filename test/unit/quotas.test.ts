@@ -106,14 +106,14 @@ class FakeTree {
     this.nodes.delete(path);
     const slash = path.lastIndexOf("/");
     this.nodes.get(slash === 0 ? "/" : path.slice(0, slash))!.children.delete(path.slice(slash + 1));
-    this.store(this.tracker.deleted(path, node.data));
+    this.store(this.tracker.deleted(path, node.data?.length ?? 0));
   }
 
   setData(path: string, data: string | null): void {
     const node = this.nodes.get(path)!;
     const old = node.data;
     node.data = data === null ? null : Buffer.from(data);
-    this.store(this.tracker.dataChanged(path, old, node.data));
+    this.store(this.tracker.dataChanged(path, old?.length ?? 0, node.data));
   }
 
   /** What zkCli's setquota creates. */

@@ -123,8 +123,17 @@ export function logMarks(ensemble: TestEnsemble): Map<number, number> {
   return new Map(ensemble.members.map((m) => [m.id, m.lines.length]));
 }
 
-/** The first live member to log that it leads (after `marks`, if given). */
+/**
+ * The first live member to log that it leads, after `marks` if given; without marks, only from each member's
+ * latest role line on, so a member that led in an earlier life (its lines survive a restart) or before the
+ * last election does not count.
+ */
 export async function waitForLeader(ensemble: TestEnsemble, marks?: Map<number, number>): Promise<MemberProcess> {
   const candidates = ensemble.members.filter((m) => m.alive);
-  return Promise.any(candidates.map((m) => m.waitForRole("leading", marks?.get(m.id) ?? 0).then(() => m)));
+  return Promise.any(candidates.map((m) => m.waitForRole("leading", marks?.get(m.id) ?? lastRoleLine(m)).then(() => m)));
+}
+
+function lastRoleLine(m: MemberProcess): number {
+  for (let i = m.lines.length - 1; i >= 0; i--) if (/ role (looking|leading|following|observing)\b/.test(m.lines[i]!)) return i;
+  return 0;
 }

@@ -10,10 +10,12 @@
  * Pairs are separated by runs of `,` or `;`, and an empty value means -1 ("unset").
  */
 
-/** Where quota nodes live, and the names of a quota's two nodes. */
-export const QUOTA_ROOT = "/zookeeper/quota";
-export const LIMITS_NODE = "zookeeper_limits";
-export const STATS_NODE = "zookeeper_stats";
+import { QUOTA_LIMITS_NODE, QUOTA_STATS_NODE, QUOTA_ZNODE } from "../tree/quotas.js";
+
+/** Where quota nodes live, and the names of a quota's two nodes: the server's own constants. */
+export const QUOTA_ROOT = QUOTA_ZNODE;
+export const LIMITS_NODE = QUOTA_LIMITS_NODE;
+export const STATS_NODE = QUOTA_STATS_NODE;
 
 export type StatsKey = "count" | "bytes" | "countHardLimit" | "byteHardLimit";
 

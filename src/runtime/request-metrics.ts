@@ -30,15 +30,8 @@ export function recordReadSizes(metrics: ServerMetrics, tree: DataTree, req: Rea
 }
 
 function recordNodeRead(metrics: ServerMetrics, tree: DataTree, isData: boolean, path: string): void {
-  const node = tree.get(path);
-  if (node === undefined) return;
-  if (isData) {
-    metrics.recordRead(path, node.dataLength);
-    return;
-  }
-  let bytes = 0;
-  for (const name of node.children ?? []) bytes += name.length;
-  metrics.recordRead(path, bytes);
+  const bytes = tree.readBytes(path, isData);
+  if (bytes !== undefined) metrics.recordRead(path, bytes);
 }
 
 /**

@@ -397,6 +397,21 @@ export class DataTree {
     }
   }
 
+  /**
+   * Bytes a read of path returns besides its stat: the data, or the child names (read_per_namespace). Counted
+   * from the rows, without building the names.
+   */
+  readBytes(path: string, data: boolean): number | undefined {
+    const row = this.rows.get(path);
+    if (row === NO_ROW) return undefined;
+    const s = this.store;
+    if (data) return s.data[row]?.length ?? 0;
+    const prefix = path === "/" ? 1 : path.length + 1;
+    let bytes = 0;
+    for (let c = s.firstChild[row]; c !== NO_ROW; c = s.nextSibling[c]) bytes += s.paths[c]!.length - prefix;
+    return bytes;
+  }
+
   /** Total descendants of path (not counting itself): a walk over the rows, no paths built. */
   countDescendants(path: string): number {
     const top = this.rows.get(path);

@@ -44,23 +44,25 @@ export function propose(core: Core, ls: LeaderState, zxid: bigint, payload: Buff
   ls.reserved = null;
   const prevZxid = core.log.last();
   core.log.append({ zxid, payload });
-  for (const handle of inSendOrder(ls)) {
-    if (handle.stage !== "forwarding" || handle.observer) continue;
-    core.out.send(handle.id, { kind: "proposal", epoch: ls.epoch, prevZxid, zxid, payload });
+  const epoch = ls.epoch;
+  forEachInSendOrder(ls, (handle) => {
+    if (handle.stage !== "forwarding" || handle.observer) return;
+    core.out.send(handle.id, { kind: "proposal", epoch, prevZxid, zxid, payload });
     handle.sentZxid = zxid;
-  }
+  });
   if (counterOf(zxid) >= core.limits.zxidCounterLimit) ls.exhausted = true;
 }
 
 /**
- * Learners in the order to send them a PROPOSAL or COMMIT: the last one that forwarded a request first. The
+ * Visits learners in the order to send them a PROPOSAL or COMMIT: the last one that forwarded a request first
+ * (without building a list: this runs for every write). The
  * runtime writes to its peers one after another, and on a busy host each write can hand the CPU to the woken
  * peer for its whole turn, so the learner whose client waits on this write should not queue behind the others.
  */
-function inSendOrder(ls: LeaderState): Iterable<LearnerHandle> {
+function forEachInSendOrder(ls: LeaderState, visit: (handle: LearnerHandle) => void): void {
   const first = ls.lastForwarder === null ? undefined : ls.handles.get(ls.lastForwarder);
-  if (first === undefined) return ls.handles.values();
-  return [first, ...[...ls.handles.values()].filter((h) => h !== first)];
+  if (first !== undefined) visit(first);
+  for (const handle of ls.handles.values()) if (handle !== first) visit(handle);
 }
 
 /** Commit whatever a quorum of participants now has durably; strictly in zxid order. */
@@ -75,13 +77,14 @@ export function advanceCommit(core: Core, ls: LeaderState): void {
   if (acked === null || acked <= core.commitZxid) return;
   const previous = core.commitZxid;
   core.commitZxid = acked;
-  for (const handle of inSendOrder(ls)) {
-    if (handle.stage !== "forwarding") continue;
+  const epoch = ls.epoch;
+  forEachInSendOrder(ls, (handle) => {
+    if (handle.stage !== "forwarding") return;
     // An observer gets committed entries as INFORMs; entries its sync stream already carried just need a COMMIT.
     const alreadySent = handle.sentZxid > previous;
     if (handle.observer) informObserver(core, ls, handle.id, previous, acked);
-    if (!handle.observer || alreadySent) core.out.send(handle.id, { kind: "commit", epoch: ls.epoch, zxid: acked });
-  }
+    if (!handle.observer || alreadySent) core.out.send(handle.id, { kind: "commit", epoch, zxid: acked });
+  });
   settleSyncs(core, ls);
 }
 

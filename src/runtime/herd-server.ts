@@ -873,6 +873,7 @@ export class HerdServer {
    * a soft limit (or a hard one when not enforced) is logged, as ZooKeeper does.
    */
   private checkQuota(kind: "create" | "setData", path: string, newLen: number): number | null {
+    if (!this.quotas.hasQuotas) return null;
     const oldLen = kind === "setData" ? (this.tree.get(path)?.dataLength ?? 0) : 0;
     const verdict = kind === "create" ? this.quotas.checkCreate(path, newLen) : this.quotas.checkSetData(path, oldLen, newLen);
     if (verdict.kind === "ok") return null;

@@ -7,6 +7,7 @@
 // crc is CRC32 over the 8 zxid bytes followed by the payload, so a flipped bit in the zxid or the payload is
 // caught; a flipped bit in the length field is caught because the checksum then covers the wrong bytes.
 import { crc32 } from 'node:zlib';
+import { writeInt64BE } from '../base/bytes.js';
 
 export const LOG_MAGIC = 'HRDL';
 export const LOG_VERSION = 1;
@@ -39,9 +40,9 @@ export function recordChecksum(zxidBytes: Buffer, payload: Buffer): number {
 
 /** The 16 bytes that precede the payload of a record. */
 export function encodeRecordHeader(zxid: bigint, payload: Buffer): Buffer {
-  const header = Buffer.alloc(RECORD_HEADER_BYTES);
+  const header = Buffer.allocUnsafe(RECORD_HEADER_BYTES); // every byte is written below
   header.writeInt32BE(payload.length, 4);
-  header.writeBigInt64BE(zxid, 8);
+  writeInt64BE(header, zxid, 8);
   header.writeUInt32BE(recordChecksum(header.subarray(8, 16), payload), 0);
   return header;
 }

@@ -59,6 +59,19 @@ export const PREALLOCATE_BYTES_DEFAULT = 8 * 1024 * 1024;
  */
 const SYNC_WRITE_BYTES_MAX = 256 * 1024;
 
+/**
+ * An uncontended commit — a batch of at most this many records, after a batch that was as small — is
+ * fdatasynced on the event loop's thread instead of the pool: the hand-off costs ~70 µs on this machine against
+ * ~150 µs for the fdatasync itself, and with one write in flight nothing else needs the loop meanwhile. Under
+ * load, writes that arrive during a commit queue up, the next batch is large, and fdatasync goes back to the
+ * pool, where the loop keeps reading and preparing while the disk works.
+ */
+const INLINE_SYNC_RECORDS_MAX = 2;
+const INLINE_SYNC_BYTES_MAX = 64 * 1024;
+/** An inline fdatasync slower than this means the disk is stalling: use the pool for the next batches. */
+const INLINE_SYNC_STALL_MS = 5;
+const INLINE_SYNC_BACKOFF_BATCHES = 1000;
+
 /** A batch stops growing past this many bytes (it always holds at least one record). */
 export const BATCH_BYTES_MAX = 16 * 1024 * 1024;
 
@@ -88,6 +101,11 @@ export class TxnLog {
   private failure: Error | null = null;
   private closed = false;
   private flushes = 0;
+  /** Whether the previous batch was small enough for an inline fdatasync (see INLINE_SYNC_RECORDS_MAX). */
+  private previousBatchSmall = false;
+  /** Batches left before inline fdatasync is tried again after a stall. */
+  private inlineBackoff = 0;
+  private inlineSyncs = 0;
 
   private constructor(
     private readonly dir: string,
@@ -113,6 +131,11 @@ export class TxnLog {
   /** Number of write + fdatasync batches done so far (group commit makes this lower than the appends). */
   get flushCount(): number {
     return this.flushes;
+  }
+
+  /** How many of those batches were fdatasynced on the loop's thread (uncontended commits). */
+  get inlineSyncCount(): number {
+    return this.inlineSyncs;
   }
 
   txnsSinceRoll(): number {
@@ -252,7 +275,7 @@ export class TxnLog {
       this.options.onBatch?.(info);
       const started = performance.now();
       if (first.startsNewFile || this.current === null) await this.writeNewFile(first.zxid, buffers);
-      else await this.writeToCurrent(buffers);
+      else await this.writeToCurrent(buffers, batch.length);
       this.options.onDurable?.(info, performance.now() - started);
       this.current!.state.lastZxid = last.zxid;
       this.durableZxid = last.zxid;
@@ -264,7 +287,7 @@ export class TxnLog {
     }
   }
 
-  private async writeToCurrent(buffers: Buffer[]): Promise<void> {
+  private async writeToCurrent(buffers: Buffer[], records: number): Promise<void> {
     const current = this.current!;
     const { handle, state } = current;
     const bytes = totalBytes(buffers);
@@ -272,8 +295,24 @@ export class TxnLog {
       ? writeFullySync(handle.fd, buffers, state.durableBytes)
       : await writeFully(handle, buffers, state.durableBytes);
     current.allocatedBytes = await this.preallocate(handle, state.durableBytes + written, current.allocatedBytes);
-    await handle.datasync();
+    if (this.syncInline(records, bytes)) {
+      const started = performance.now();
+      fs.fdatasyncSync(handle.fd);
+      this.inlineSyncs++;
+      if (performance.now() - started > INLINE_SYNC_STALL_MS) this.inlineBackoff = INLINE_SYNC_BACKOFF_BATCHES;
+    } else {
+      await handle.datasync();
+    }
     state.durableBytes += written;
+  }
+
+  /** Whether this batch's fdatasync runs on the loop's thread (uncontended, small, disk not stalling). */
+  private syncInline(records: number, bytes: number): boolean {
+    const small = records <= INLINE_SYNC_RECORDS_MAX && bytes <= INLINE_SYNC_BYTES_MAX;
+    const inline = small && this.previousBatchSmall && this.inlineBackoff === 0;
+    this.previousBatchSmall = small;
+    if (this.inlineBackoff > 0) this.inlineBackoff--;
+    return inline;
   }
 
   /**

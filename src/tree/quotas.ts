@@ -184,6 +184,11 @@ export class QuotaTracker {
     return [...this.limits.keys()];
   }
 
+  /** Whether any path has a quota: when none has, a write needs no quota work at all. */
+  get hasQuotas(): boolean {
+    return this.limits.size > 0;
+  }
+
   /** The nearest quota root at or above `path`, or undefined. */
   quotaRootOf(path: string): string | undefined {
     return this.roots.deepestPrefix(path);

@@ -33,10 +33,27 @@ export interface Txn {
 const TAG = { create: 1, delete: 2, setData: 3, setACL: 4, check: 5, createSession: 6, closeSession: 7, error: 8, multi: 9 } as const;
 
 export function encodeTxn(txn: Txn): Buffer {
-  const w = new ByteWriter(64);
+  const w = new ByteWriter(sizeHint(txn.body));
   w.int64(txn.header.sessionId).int32(txn.header.cxid).int64(txn.header.zxid).int64(BigInt(txn.header.timeMs));
   writeBody(w, txn.body);
   return w.toBuffer();
+}
+
+/** Room for the header and a single-op body with a short ACL, so the writer does not grow for common txns. */
+function sizeHint(b: TxnBody): number {
+  const HEADER_AND_FIXED = 96;
+  switch (b.type) {
+    case "create":
+      return HEADER_AND_FIXED + b.path.length * 3 + (b.data?.length ?? 0) + b.acl.length * 64;
+    case "setData":
+      return HEADER_AND_FIXED + b.path.length * 3 + (b.data?.length ?? 0);
+    case "delete":
+    case "check":
+    case "setACL":
+      return HEADER_AND_FIXED + b.path.length * 3;
+    default:
+      return 256;
+  }
 }
 
 function writeBody(w: ByteWriter, b: TxnBody): void {

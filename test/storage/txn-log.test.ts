@@ -172,3 +172,22 @@ test('a failed write rejects its batch and every later append', async (t) => {
   assert.equal(log.lastZxid(), 1n);
   await log.close();
 });
+
+test('one write at a time is fdatasynced inline after the first; a large batch goes back to the pool', async (t) => {
+  const dir = tmpDir(t);
+  const log = await TxnLog.open(dir);
+  await log.append(1n, payloadFor(1n)); // opens the file: never inline
+  for (const zxid of range(2n, 6n)) await log.append(zxid, payloadFor(zxid));
+  // zxid 2 follows the file-opening batch, which is not counted as small; 3..6 follow small batches.
+  assert.equal(log.inlineSyncCount, 4);
+  await appendAll(log, range(7n, 50n)); // one batch of 44 records
+  assert.equal(log.inlineSyncCount, 4);
+  await log.append(51n, payloadFor(51n)); // follows a large batch: still the pool
+  assert.equal(log.inlineSyncCount, 4);
+  await log.append(52n, payloadFor(52n));
+  assert.equal(log.inlineSyncCount, 5);
+  await log.close();
+  const reopened = await TxnLog.open(dir);
+  assert.deepEqual([...reopened.readAfter(0n)].map((txn) => txn.zxid), range(1n, 52n));
+  await reopened.close();
+});

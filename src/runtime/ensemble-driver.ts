@@ -192,8 +192,8 @@ export class EnsembleDriver {
       const done = this.persistence.appendEntry(e.zxid, e.payload);
       if (e === last) done.then(() => this.onPersisted(e.zxid), (err: Error) => this.fatal(`txn log: ${err.message}`));
     }
-    // (d) messages
-    for (const m of r.messages) this.transport.send(m.to, m.msg);
+    // (d) messages: one write per peer
+    if (r.messages.length > 0) this.transport.sendAll(r.messages);
     // (e) committed txns, then syncs they satisfy
     for (const e of r.committed) this.host.applyCommitted(decodeTxn(e.payload));
     this.window.trim(this.host.appliedZxid());

@@ -77,8 +77,21 @@ export class HerdServer {
   private readonly reads: ReadProcessor;
   private readonly inflight: InflightWrite[] = [];
   private readonly localWrites = new Map<bigint, LocalWrite[]>();
-  /** Leader: intents waiting until the core accepts proposals and every committed txn is applied. */
+  /** Leader: intents waiting until the core accepts proposals (and, before this term's first, the history is applied). */
   private backlog: WriteIntent[] = [];
+  /**
+   * Leader: set once this term's first write is prepared. Before it, committed txns of earlier terms may still be
+   * unapplied, and prep would not see them (the outstanding changes start empty each term). After it, every txn
+   * committed but not yet applied was prepared here, so the outstanding changes already hold its effects.
+   */
+  private preparedThisTerm = false;
+  /**
+   * Leader: sessions whose createSession this leader prepared and has not applied yet. Another member can apply
+   * it first (it only needs a quorum's acks, the leader waits for its own disk) and answer the client, whose
+   * next write then reaches prep here before the session is in our table. The value: a closeSession was prepared
+   * for it meanwhile (its writes get SessionExpired, as for any closing session).
+   */
+  private readonly sessionsOpening = new Map<bigint, boolean>();
   /** Follower/observer: sessions with traffic since the last tick, reported to the leader. */
   private readonly touched = new Set<bigint>();
   private ensemble: EnsembleDriver | null = null;
@@ -241,6 +254,8 @@ export class HerdServer {
     this.backlog = [];
     this.metrics.prepQueueCleared();
     this.pending.clear();
+    this.preparedThisTerm = false;
+    this.sessionsOpening.clear();
     if (role === "leader" && this.serving) {
       // The new leader owns expiry: every session gets a full timeout from now to reach it.
       const now = Date.now();
@@ -734,13 +749,23 @@ export class HerdServer {
     if (!this.ensemble.forward(encodeIntent(intent))) this.dropSession(intent.sessionId);
   }
 
-  /** Leader: prepare queued intents once everything committed is applied and the core accepts proposals. */
+  /**
+   * Leader: prepare queued intents while the core accepts proposals. Prep reads the outstanding changes, which
+   * hold the effects of every txn this leader prepared in this term, committed or not: so only this term's first
+   * write waits until the history it inherited is applied; later ones go out at once, as ZooKeeper's leader does.
+   */
   private drainBacklog(): void {
     const ensemble = this.ensemble!;
-    while (this.backlog.length > 0 && this.role === "leader" && this.serving && ensemble.canPropose() && this.tree.lastProcessedZxid >= ensemble.peer.lastCommittedZxid()) {
+    while (this.backlog.length > 0 && this.role === "leader" && this.serving && ensemble.canPropose() && this.historyApplied(ensemble)) {
       const intent = this.backlog.shift()!;
+      this.preparedThisTerm = true;
       ensemble.propose((zxid) => encodeTxn(this.prepareIntent(intent, zxid)));
     }
+  }
+
+  /** Leader: every committed txn that prep cannot see through the outstanding changes is applied. */
+  private historyApplied(ensemble: EnsembleDriver): boolean {
+    return this.preparedThisTerm || this.tree.lastProcessedZxid >= ensemble.peer.lastCommittedZxid();
   }
 
   private replicateStandalone(intent: WriteIntent): void {
@@ -761,6 +786,7 @@ export class HerdServer {
   private prepareBody(intent: WriteIntent, zxid: bigint): TxnBody {
     switch (intent.kind) {
       case "createSession":
+        if (this.ensemble !== null) this.sessionsOpening.set(intent.sessionId, false);
         return { type: "createSession", timeoutMs: intent.timeoutMs };
       case "error":
         return { type: "error", err: intent.err };
@@ -775,7 +801,8 @@ export class HerdServer {
         }
       case "request": {
         const session = this.sessions.get(intent.sessionId);
-        const ctx = { sessionId: intent.sessionId, auth: { ids: intent.ids, isSuper: intent.isSuper }, sessionClosing: session === undefined || session.closing };
+        const closing = session === undefined ? (this.sessionsOpening.get(intent.sessionId) ?? true) : session.closing;
+        const ctx = { sessionId: intent.sessionId, auth: { ids: intent.ids, isSuper: intent.isSuper }, sessionClosing: closing };
         try {
           return this.preparer.prepare(intent.req, ctx, this.pending, zxid);
         } catch (e) {
@@ -792,6 +819,7 @@ export class HerdServer {
 
   private prepareCloseSession(sessionId: bigint, zxid: bigint): TxnBody {
     this.sessions.markClosing(sessionId);
+    if (this.sessionsOpening.has(sessionId)) this.sessionsOpening.set(sessionId, true);
     const candidates = new Set(this.tree.ephemerals.get(sessionId) ?? []);
     for (const [path, rec] of this.pending.entries()) if (rec.state?.ephemeralOwner === sessionId) candidates.add(path);
     return this.preparer.prepareCloseSession(sessionId, candidates, this.pending, zxid);
@@ -844,7 +872,7 @@ export class HerdServer {
     for (const change of results.changes) this.metrics.recordWatchTrigger(change.kind, this.watches.trigger(change, txn.header.zxid));
     this.metrics.recordApplied(txn.header.timeMs);
     const sessionId = txn.header.sessionId;
-    if (txn.body.type === "createSession") this.sessions.add(sessionId, txn.body.timeoutMs, Date.now());
+    if (txn.body.type === "createSession") this.addAppliedSession(sessionId, txn.body.timeoutMs);
     if (txn.body.type === "closeSession") this.finishCloseSession(sessionId);
     const local = this.takeLocalWrite(sessionId, txn.header.cxid);
     if (local !== undefined) this.answerLocalWrite(local, txn, results);
@@ -934,6 +962,14 @@ export class HerdServer {
     const reply = conn.enqueueWrite();
     this.registerLocalWrite(conn.sessionId, { conn, cxid: xid, req: { op: "closeSession" }, startedMs, reply });
     this.route({ kind: "closeSession", sessionId: conn.sessionId, cxid: xid });
+  }
+
+  /** A createSession txn applied: the session exists (closing already if this leader prepared its close meanwhile). */
+  private addAppliedSession(sessionId: bigint, timeoutMs: number): void {
+    this.sessions.add(sessionId, timeoutMs, Date.now());
+    const closing = this.sessionsOpening.get(sessionId);
+    this.sessionsOpening.delete(sessionId);
+    if (closing === true) this.sessions.markClosing(sessionId);
   }
 
   private finishCloseSession(sessionId: bigint): void {

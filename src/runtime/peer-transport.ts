@@ -3,11 +3,14 @@
  * per peer carries what this server sends; inbound connections carry what peers send. Each connection opens
  * with a hello naming the sender; then frames are int32 length + an encoded ZabMessage. Messages to a peer that
  * is not connected are dropped: the consensus core tolerates loss and retransmits what matters on its ticks.
+ * A batch of messages (one Ready's) leaves in one socket write per peer: under load a leader's Ready carries
+ * dozens of PROPOSALs to each follower, and on a busy host every write is a system call that may also hand the
+ * CPU to the woken peer.
  */
 import * as net from "node:net";
 import type { Logger } from "../base/logger.js";
 import { FrameDecoder, FrameTooLargeError } from "../jute/frame.js";
-import { decodeMessage, encodeMessage, MESSAGE_BYTES_MAX, type ZabMessage } from "../zab/index.js";
+import { decodeMessage, encodeMessage, MESSAGE_BYTES_MAX, type OutboundMessage, type ZabMessage } from "../zab/index.js";
 
 const HELLO_MAGIC = 0x48524450; // "HRDP"
 const HELLO_VERSION = 1;
@@ -76,13 +79,28 @@ export class PeerTransport {
 
   /** Sends if the peer is connected; otherwise drops (and a dial is already under way). */
   send(to: number, msg: ZabMessage): void {
+    this.sendAll([{ to, msg }]);
+  }
+
+  /**
+   * Sends each message to its peer, in order per peer, with one socket write per peer; peers are written in the
+   * order they first appear (the core lists first the follower whose client waits).
+   */
+  sendAll(messages: readonly OutboundMessage[]): void {
+    if (messages.length === 1) return this.write(messages[0].to, [frameOf(messages[0].msg)]);
+    const byPeer = new Map<number, Buffer[]>();
+    for (const m of messages) {
+      let frames = byPeer.get(m.to);
+      if (frames === undefined) byPeer.set(m.to, (frames = []));
+      frames.push(frameOf(m.msg));
+    }
+    for (const [to, frames] of byPeer) this.write(to, frames);
+  }
+
+  private write(to: number, frames: Buffer[]): void {
     const out = this.outbound.get(to);
     if (out === undefined || !out.connected || out.socket === null) return;
-    const body = encodeMessage(msg);
-    const frame = Buffer.allocUnsafe(4 + body.length);
-    frame.writeInt32BE(body.length, 0);
-    body.copy(frame, 4);
-    out.socket.write(frame);
+    out.socket.write(frames.length === 1 ? frames[0] : Buffer.concat(frames));
     if (out.socket.writableLength > OUTBOUND_BUFFER_BYTES_MAX) {
       this.logger.warn(`peer ${to} is not reading: reconnecting`);
       out.socket.destroy();
@@ -177,4 +195,13 @@ export class PeerTransport {
     for (const s of this.inbound) s.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+}
+
+/** int32 length + the encoded message. */
+function frameOf(msg: ZabMessage): Buffer {
+  const body = encodeMessage(msg);
+  const frame = Buffer.allocUnsafe(4 + body.length);
+  frame.writeInt32BE(body.length, 0);
+  body.copy(frame, 4);
+  return frame;
 }

@@ -1,7 +1,8 @@
 /**
  * The leader's broadcast phase: assign zxids, send PROPOSALs, count durable acks, COMMIT strictly in zxid
  * order once a quorum of participants (ourselves included, after our own persist) has an entry, INFORM
- * observers of what committed, ping learners, and answer SYNCs.
+ * observers of what committed, tell followers how far our own log is durable (LEADERACK, where one follower and
+ * we are a quorum: it then needs no COMMIT), ping learners, and answer SYNCs.
  *
  * A SYNC is answered once everything proposed before it arrived is committed AND a quorum echoed a ping
  * round sent after it arrived (like Raft's ReadIndex). ZooKeeper skips the second condition, so a leader that
@@ -83,9 +84,31 @@ export function advanceCommit(core: Core, ls: LeaderState): void {
     // An observer gets committed entries as INFORMs; entries its sync stream already carried just need a COMMIT.
     const alreadySent = handle.sentZxid > previous;
     if (handle.observer) informObserver(core, ls, handle.id, previous, acked);
-    if (!handle.observer || alreadySent) core.out.send(handle.id, { kind: "commit", epoch, zxid: acked });
+    if ((!handle.observer || alreadySent) && acked > handle.commitToldZxid) {
+      core.out.send(handle.id, { kind: "commit", epoch, zxid: acked });
+      handle.commitToldZxid = acked;
+    }
   });
   settleSyncs(core, ls);
+}
+
+/**
+ * Tells each synced follower how far our own log is durable (LEADERACK) where it and we are a quorum: an entry
+ * durable in both logs is committed (the very pair of durable copies our own commit would count), so the
+ * follower may commit it without our COMMIT (learner-broadcast.ts, onLeaderAck). In the
+ * usual order — our fsync finishes before a follower's ACK reaches us — the follower then commits once its own
+ * fsync is done instead of a round trip later (its ACK, our COMMIT), and advanceCommit sends no COMMIT for what
+ * a LEADERACK already covered. The follower still acks: we commit (and apply, and answer syncs) on its acks.
+ */
+export function sendLeaderAcks(core: Core, ls: LeaderState): void {
+  if (!core.quorum.pairIsQuorum || ls.epoch === null) return;
+  const durable = core.persistedZxid < core.log.last() ? core.persistedZxid : core.log.last();
+  const epoch = ls.epoch;
+  forEachInSendOrder(ls, (handle) => {
+    if (handle.stage !== "forwarding" || !handle.synced || handle.observer || durable <= handle.commitToldZxid) return;
+    core.out.send(handle.id, { kind: "leaderAck", epoch, zxid: durable });
+    handle.commitToldZxid = durable;
+  });
 }
 
 function informObserver(core: Core, ls: LeaderState, to: ServerId, from: bigint, upTo: bigint): void {

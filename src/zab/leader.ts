@@ -9,7 +9,7 @@
 import { assert } from "../base/assert.js";
 import type { Core, Transition } from "./core.js";
 import { acceptEpoch, adoptCurrentEpoch, raiseCommit } from "./core.js";
-import { advanceCommit, acceptRequest, acceptSync, acceptTouches, pingLearners, settleSyncs } from "./leader-broadcast.js";
+import { advanceCommit, acceptRequest, acceptSync, acceptTouches, pingLearners, sendLeaderAcks, settleSyncs } from "./leader-broadcast.js";
 import { startLearnerSync } from "./leader-sync.js";
 import type { ZabMessage } from "./messages.js";
 import type { ServerId } from "./types.js";
@@ -34,6 +34,11 @@ export interface LearnerHandle {
   ackedZxid: bigint | null;
   /** Last zxid sent to it (stream, proposals or informs): its log should reach it. */
   sentZxid: bigint;
+  /**
+   * Highest zxid it commits on our word alone: a COMMIT or UPTODATE we sent, or a LEADERACK (it commits that far
+   * once its own log is durable that far). Nothing at or below it needs another COMMIT.
+   */
+  commitToldZxid: bigint;
   /** Highest ping round it echoed: it still followed us when that round went out. */
   echoedRound: number;
   heardTick: number;
@@ -107,7 +112,7 @@ function onLearnerInfo(core: Core, ls: LeaderState, from: ServerId, observer: bo
   if (observer !== core.quorum.isObserver(from)) return undefined; // its role disagrees with our configuration
   const handle: LearnerHandle = {
     id: from, observer, stage: "info", lastZxid: 0n, baseZxid: 0n, newLeaderZxid: null, synced: false,
-    ackedZxid: null, sentZxid: 0n, echoedRound: 0, heardTick: core.ticks,
+    ackedZxid: null, sentZxid: 0n, commitToldZxid: 0n, echoedRound: 0, heardTick: core.ticks,
   };
   ls.handles.set(from, handle); // a (re)join replaces whatever we knew of this learner
   if (ls.epoch !== null) {
@@ -177,6 +182,7 @@ export function maybeEstablish(core: Core, ls: LeaderState): Transition | undefi
 function sendUpToDate(core: Core, ls: LeaderState, handle: LearnerHandle): void {
   assert(ls.epoch !== null && ls.phase === "broadcast", "UPTODATE before the epoch is established");
   core.out.send(handle.id, { kind: "upToDate", epoch: ls.epoch, commitZxid: core.commitZxid });
+  if (core.commitZxid > handle.commitToldZxid) handle.commitToldZxid = core.commitZxid;
 }
 
 /** An acknowledgement (ACK, or the ack carried by a learner ping): "durably logged up to zxid, in your epoch". */
@@ -198,7 +204,10 @@ function onAck(core: Core, ls: LeaderState, from: ServerId, zxid: bigint): Trans
 /** Our own log became durable further. */
 export function leaderPersisted(core: Core, ls: LeaderState): Transition | undefined {
   if (ls.phase === "sync") return maybeEstablish(core, ls);
-  if (ls.phase === "broadcast") advanceCommit(core, ls);
+  if (ls.phase === "broadcast") {
+    advanceCommit(core, ls);
+    sendLeaderAcks(core, ls);
+  }
   return undefined;
 }
 

@@ -1,6 +1,7 @@
 /**
  * A synced learner: log PROPOSALs (followers ack them once durable), apply COMMITs, log-and-commit INFORMs
- * (observers), keep up with the leader's pings, and relay forwarded requests and syncs.
+ * (observers), commit on a LEADERACK what the leader's log and ours both hold durably (where the two of us are a
+ * quorum), keep up with the leader's pings, and relay forwarded requests and syncs.
  * Entries are chained by prevZxid: a duplicate is ignored, a gap makes us rejoin.
  */
 import { assert } from "../base/assert.js";
@@ -28,6 +29,24 @@ export function onEntry(core: Core, ls: LearnerState, msg: Extract<ZabMessage, {
 
 export function onCommit(core: Core, ls: LearnerState, zxid: bigint): void {
   if (inSync(ls)) raiseCommit(core, zxid);
+}
+
+/**
+ * LEADERACK: the leader's log is durable up to zxid. Where the leader and we are a quorum (two or three
+ * participants), what both logs hold durably is committed: it is the pair of durable copies the leader itself
+ * would count on our ACK, and every later leader must hold it. Our log is the leader's up to where it ends (the
+ * sync made it so, and we append only its proposals, chained), so the smaller of the two durable ends is safe.
+ */
+export function onLeaderAck(core: Core, ls: LearnerState, zxid: bigint): void {
+  if (ls.phase !== "broadcast" || ls.observer || !core.quorum.pairIsQuorum) return;
+  if (zxid > ls.leaderDurableZxid) ls.leaderDurableZxid = zxid;
+  commitDurablePair(core, ls);
+}
+
+/** Raise the commit point to what both the leader's log and ours hold durably (the leader's word is 0 before any). */
+function commitDurablePair(core: Core, ls: LearnerState): void {
+  const own = durableEnd(core);
+  raiseCommit(core, own < ls.leaderDurableZxid ? own : ls.leaderDurableZxid);
 }
 
 /**
@@ -62,6 +81,7 @@ export function learnerPersisted(core: Core, ls: LearnerState): void {
     return;
   }
   if (!ls.observer && (ls.ackedZxid === null || durableEnd(core) > ls.ackedZxid)) sendAck(core, ls);
+  if (ls.phase === "broadcast" && ls.leaderDurableZxid > 0n) commitDurablePair(core, ls);
 }
 
 export function sendAck(core: Core, ls: LearnerState): void {

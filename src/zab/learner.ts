@@ -9,7 +9,7 @@
 import { assert } from "../base/assert.js";
 import type { Core, Transition } from "./core.js";
 import { acceptEpoch, adoptCurrentEpoch, installSnapshot, raiseCommit, truncateLog } from "./core.js";
-import { onCommit, onEntry, onLeaderPing, onSyncReply, sendAck } from "./learner-broadcast.js";
+import { onCommit, onEntry, onLeaderAck, onLeaderPing, onSyncReply, sendAck } from "./learner-broadcast.js";
 import type { ZabMessage } from "./messages.js";
 import type { ServerId } from "./types.js";
 import { formatZxid } from "./zxid.js";
@@ -34,6 +34,8 @@ export interface LearnerState {
   newLeaderAcked: boolean;
   /** Highest zxid we acknowledged. */
   ackedZxid: bigint | null;
+  /** From LEADERACK: the leader's own log is durable up to here in this epoch (0: no word yet). */
+  leaderDurableZxid: bigint;
   heardTick: number;
   joinTick: number;
   rejoins: number;
@@ -44,7 +46,7 @@ export interface LearnerState {
 export function startLearning(core: Core, leader: ServerId): void {
   const ls: LearnerState = {
     leader, observer: core.quorum.isObserver(core.id), phase: "discovery", epoch: null, basis: 0n, snap: null,
-    newLeaderZxid: null, newLeaderAcked: false, ackedZxid: null, heardTick: core.ticks, joinTick: core.ticks,
+    newLeaderZxid: null, newLeaderAcked: false, ackedZxid: null, leaderDurableZxid: 0n, heardTick: core.ticks, joinTick: core.ticks,
     rejoins: 0, touches: [],
   };
   core.role = { kind: "learning", learner: ls };
@@ -60,7 +62,7 @@ export function rejoin(core: Core, ls: LearnerState, reason: string): Transition
   if (ls.rejoins >= REJOINS_MAX) return { to: "looking", reason: `gave up syncing: ${reason}` };
   Object.assign(ls, {
     phase: "discovery", epoch: null, snap: null, newLeaderZxid: null, newLeaderAcked: false, ackedZxid: null,
-    joinTick: core.ticks, rejoins: ls.rejoins + 1, touches: [],
+    leaderDurableZxid: 0n, joinTick: core.ticks, rejoins: ls.rejoins + 1, touches: [],
   } satisfies Partial<LearnerState>);
   core.statusReason = `rejoining: ${reason}`;
   sendInfo(core, ls);
@@ -86,6 +88,9 @@ export function learnerStep(core: Core, ls: LearnerState, from: ServerId, msg: Z
       return onEntry(core, ls, msg);
     case "commit":
       onCommit(core, ls, msg.zxid);
+      return undefined;
+    case "leaderAck":
+      onLeaderAck(core, ls, msg.zxid);
       return undefined;
     case "newLeader":
       onNewLeader(core, ls, msg.zxid);

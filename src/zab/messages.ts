@@ -12,6 +12,7 @@
  *   snap          15 i32 epoch i64 basis i64 zxid i32 totalBytes i32 offset buffer chunk
  *   proposal      3  i32 epoch i64 prevZxid i64 zxid buffer payload       inform 8 (same fields)
  *   commit        4  i32 epoch i64 zxid                ack 5 i32 epoch i64 zxid
+ *   leaderAck     20 i32 epoch i64 zxid  (the leader's own log is durable up to zxid)
  *   newLeader     10 i32 epoch i64 zxid                upToDate 12 i32 epoch i64 commitZxid
  *   leaderPing    6  i32 epoch i64 round i64 commitZxid i64 lastZxid u8 established u8 forwarding
  *   learnerPing   7  i32 epoch i64 round(echoed) i64 ackZxid(-1 = none) vector<buffer> touches
@@ -56,6 +57,7 @@ export type ZabMessage =
   | { kind: "inform"; epoch: number; prevZxid: bigint; zxid: bigint; payload: Buffer }
   | { kind: "commit"; epoch: number; zxid: bigint }
   | { kind: "ack"; epoch: number; zxid: bigint }
+  | { kind: "leaderAck"; epoch: number; zxid: bigint }
   | { kind: "newLeader"; epoch: number; zxid: bigint }
   | { kind: "upToDate"; epoch: number; commitZxid: bigint }
   | { kind: "leaderPing"; epoch: number; round: number; commitZxid: bigint; lastZxid: bigint; established: boolean; forwarding: boolean }
@@ -69,7 +71,7 @@ export type ZabMessageKind = ZabMessage["kind"];
 const TYPE = {
   request: 1, notification: 2, proposal: 3, commit: 4, ack: 5, leaderPing: 6, learnerPing: 7, inform: 8, sync: 9,
   newLeader: 10, followerInfo: 11, upToDate: 12, diff: 13, trunc: 14, snap: 15, observerInfo: 16, leaderInfo: 17,
-  ackEpoch: 18, syncReply: 19,
+  ackEpoch: 18, syncReply: 19, leaderAck: 20,
 } as const satisfies Record<ZabMessageKind, number>;
 const KIND_OF_TYPE = new Map<number, ZabMessageKind>(Object.entries(TYPE).map(([k, v]) => [v, k as ZabMessageKind]));
 
@@ -110,6 +112,7 @@ function writeBody(w: ByteWriter, m: ZabMessage): void {
       return;
     case "commit":
     case "ack":
+    case "leaderAck":
     case "newLeader":
       w.int32(m.epoch).int64(m.zxid);
       return;
@@ -175,6 +178,7 @@ function readBody(f: FieldReader, kind: ZabMessageKind): ZabMessage {
       return { kind, epoch: f.epoch(), prevZxid: f.zxid(), zxid: f.zxid(), payload: f.bytes(ENTRY_PAYLOAD_BYTES_MAX) };
     case "commit":
     case "ack":
+    case "leaderAck":
     case "newLeader":
       return { kind, epoch: f.epoch(), zxid: f.zxid() };
     case "upToDate":

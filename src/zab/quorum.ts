@@ -56,6 +56,11 @@ export class QuorumConfig {
     return [...this.participants, ...this.observers];
   }
 
+  /** Whether any two participants form a quorum on their own (an ensemble of two or three participants). */
+  get pairIsQuorum(): boolean {
+    return this.size <= 2;
+  }
+
   /** Whether the distinct participants among `ids` form a majority. */
   hasQuorum(ids: Iterable<ServerId>): boolean {
     const seen = new Set<ServerId>();

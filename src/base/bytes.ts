@@ -181,16 +181,6 @@ export class ByteWriter {
     return this.raw(v);
   }
 
-  /** Jute buffer from a latin1 string (one char per byte: how the tree stores data), with no Buffer between. */
-  latin1Bytes(v: string | null): this {
-    if (v === null) return this.int32(-1);
-    this.int32(v.length);
-    this.ensure(v.length);
-    this.buf.write(v, this.offset, v.length, "latin1");
-    this.offset += v.length;
-    return this;
-  }
-
   ustring(v: string | null): this {
     if (v === null) return this.int32(-1);
     const len = Buffer.byteLength(v, "utf8");

@@ -43,9 +43,9 @@ export class ReadProcessor {
         const node = this.readable(req.path, ctx);
         if (req.watch) this.watches.addData(req.path, ctx.watcher);
         const stat = this.tree.statOf(node);
-        const data = node.dataLatin1; // read now: the node view follows later changes
+        const data = node.data; // a copy taken now: the node view follows later changes, and its bytes move
         return (w) => {
-          w.latin1Bytes(data);
+          w.buffer(data);
           writeStat(w, stat);
         };
       }

@@ -48,6 +48,11 @@ export interface TxnLogOptions {
    * ZooKeeper preallocates its logs for the same reason. Default PREALLOCATE_BYTES_DEFAULT.
    */
   preallocateBytes?: number;
+  /**
+   * An inline fdatasync slower than this (ms) sends the next batches back to the pool: the disk is stalling, and
+   * the loop should keep serving reads meanwhile. Default INLINE_SYNC_STALL_MS.
+   */
+  inlineSyncStallMs?: number;
 }
 
 export const PREALLOCATE_BYTES_DEFAULT = 8 * 1024 * 1024;
@@ -299,7 +304,7 @@ export class TxnLog {
       const started = performance.now();
       fs.fdatasyncSync(handle.fd);
       this.inlineSyncs++;
-      if (performance.now() - started > INLINE_SYNC_STALL_MS) this.inlineBackoff = INLINE_SYNC_BACKOFF_BATCHES;
+      if (performance.now() - started > (this.options.inlineSyncStallMs ?? INLINE_SYNC_STALL_MS)) this.inlineBackoff = INLINE_SYNC_BACKOFF_BATCHES;
     } else {
       await handle.datasync();
     }

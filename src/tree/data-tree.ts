@@ -2,14 +2,16 @@
  * The in-memory znode tree and the only code that mutates it: applyTxn. Pure logic, no I/O.
  * Stat bookkeeping follows ZooKeeper exactly (shared/reference §6): each node keeps the *internal* cversion
  * (number of child creations ever, which also numbers sequential children); the visible cversion is derived.
- * The rows themselves live in a NodeStore (columns, not an object per node); `get` hands out short-lived views.
+ * The rows themselves live in a NodeStore (columns, not an object per node; names and data in its ByteArena);
+ * `get` hands out short-lived views. Rows hold names, not paths: full paths are built only where asked for.
  */
 import { assert } from "../base/assert.js";
 import { DecodeError } from "../base/bytes.js";
 import type { ACL, Stat } from "../jute/records.js";
 import { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from "./acl.js";
-import { bytesToLatin1, latin1ToBytes, NO_ROW, NodeStore } from "./node-store.js";
-import { PathIndex, pathHash } from "./path-index.js";
+import type { ArenaOptions } from "./byte-arena.js";
+import { EntryFields, HI, LO, NO_ROW, NodeStore } from "./node-store.js";
+import { PathHasher, PathIndex } from "./path-index.js";
 import { joinPath, parentPath } from "./paths.js";
 import type { TxnBody, TxnHeader } from "./txn.js";
 
@@ -57,48 +59,45 @@ export class ZNode {
     readonly row: number,
   ) {}
 
-  /** The data as bytes (a fresh copy); `dataLatin1` is the stored form, for writers that can take it as is. */
+  /** The data as bytes: a fresh copy (the stored bytes move when the arena compacts), or null. */
   get data(): Buffer | null {
-    return latin1ToBytes(this.store.data[this.row]);
-  }
-  get dataLatin1(): string | null {
-    return this.store.data[this.row];
+    return this.store.arena.copyData(this.row);
   }
   get dataLength(): number {
-    return this.store.data[this.row]?.length ?? 0;
+    return Math.max(this.store.arena.dataLength(this.row), 0);
   }
   get acl(): readonly ACL[] {
-    return this.store.acls[this.store.aclId[this.row]];
+    return this.store.acls[this.store.aclId(this.row)];
   }
   get czxid(): bigint {
     return this.store.czxid[this.row];
   }
   get mzxid(): bigint {
-    return this.store.mzxid[this.row];
+    return this.store.fields(this.row).mzxid();
   }
   get pzxid(): bigint {
-    return this.store.pzxid[this.row];
+    return this.store.pzxid(this.row);
   }
   get ctime(): number {
     return this.store.ctime[this.row];
   }
   get mtime(): number {
-    return this.store.mtime[this.row];
+    return this.store.fields(this.row).mtime;
   }
   get version(): number {
-    return this.store.version[this.row];
+    return this.store.fields(this.row).version;
   }
   get createCount(): number {
-    return this.store.createCount[this.row];
+    return this.store.createCount(this.row);
   }
   get aversion(): number {
-    return this.store.aversion[this.row];
+    return this.store.fields(this.row).aversion;
   }
   get ephemeralOwner(): bigint {
-    return this.store.owner[this.row];
+    return this.store.owner(this.row);
   }
   get numChildren(): number {
-    return this.store.numChildren[this.row];
+    return this.store.numChildren(this.row);
   }
   /** A copy of every field (to restore the node elsewhere, or patched, with restoreNode). */
   fields(): NodeFields {
@@ -119,7 +118,7 @@ export class ZNode {
 
   /** Child names in creation order, or null for a leaf. */
   get children(): string[] | null {
-    return this.store.numChildren[this.row] === 0 ? null : this.store.childNames(this.row);
+    return this.store.numChildren(this.row) === 0 ? null : this.store.childNames(this.row);
   }
 }
 
@@ -131,10 +130,17 @@ export type TreeChange = {
   acl: readonly ACL[];
 };
 
+/** Knobs for tests: small arena chunks exercise compaction, a weak path hash exercises collisions. */
+export interface DataTreeOptions {
+  arena?: ArenaOptions;
+  /** Bits of the path hash kept (PathHasher's mask); all of them by default. */
+  pathHashMask?: number;
+}
+
 export class DataTree {
-  private readonly store = new NodeStore();
+  private readonly store: NodeStore;
   /** Path → row in the store. */
-  private readonly rows = new PathIndex(this.store);
+  private readonly rows: PathIndex;
   /** Session id → paths of its ephemeral nodes. */
   readonly ephemerals = new Map<bigint, Set<string>>();
   readonly containers = new Set<string>();
@@ -142,8 +148,12 @@ export class DataTree {
   lastProcessedZxid = 0n;
   /** ACL list key → aclId in the store. */
   private readonly aclIds = new Map<string, number>();
+  /** Entry fields being written (one write at a time). */
+  private readonly staged = new EntryFields();
 
-  constructor() {
+  constructor(options: DataTreeOptions = {}) {
+    this.store = new NodeStore(options.arena);
+    this.rows = new PathIndex(this.store, new PathHasher(options.pathHashMask));
     this.addBuiltins();
   }
 
@@ -170,31 +180,50 @@ export class DataTree {
 
   /** Adds a row for path with the given fields and links it under its parent (which must exist). */
   private insert(path: string, f: NodeFields): number {
-    const s = this.store;
-    const row = s.allocate(path);
-    this.writeFields(row, f);
-    this.rows.add(row);
-    if (path !== "/") {
-      const parentRow = this.rows.get(parentPath(path));
-      assert(parentRow !== NO_ROW, `missing parent of ${path}`);
-      s.link(parentRow, row);
+    if (path === "/") {
+      const root = this.store.allocate();
+      this.writeNode(root, path, f);
+      this.rows.add(root, this.rows.hasher.root());
+      return root;
     }
+    const parentRow = this.rows.get(parentPath(path));
+    assert(parentRow !== NO_ROW, `missing parent of ${path}`);
+    return this.insertChild(parentRow, path, this.childHash(parentRow, path), f);
+  }
+
+  /** Adds parentRow's child named by path's last segment, whose path hash is h. */
+  private insertChild(parentRow: number, path: string, h: number, f: NodeFields): number {
+    const s = this.store;
+    const row = s.allocate();
+    this.writeNode(row, path, f);
+    s.link(parentRow, row);
+    this.rows.add(row, h);
     return row;
   }
 
-  private writeFields(row: number, f: NodeFields): void {
+  /**
+   * Writes every field of row: the columns first (whether the other fields are at their defaults depends on
+   * czxid and ctime), then its entry — a new one named by path's last segment, or for a row that has one
+   * already, a replacement keeping its name.
+   */
+  private writeNode(row: number, path: string, f: NodeFields): void {
     const s = this.store;
-    s.data[row] = bytesToLatin1(f.data);
-    s.aclId[row] = this.aclIdOf(f.acl);
     s.czxid[row] = f.czxid;
-    s.mzxid[row] = f.mzxid;
     s.ctime[row] = f.ctime;
-    s.mtime[row] = f.mtime;
-    s.version[row] = f.version;
-    s.createCount[row] = f.createCount;
-    s.aversion[row] = f.aversion;
-    s.owner[row] = f.ephemeralOwner;
-    s.pzxid[row] = f.pzxid;
+    s.setCreateCount(row, f.createCount);
+    s.setPzxid(row, f.pzxid);
+    const e = this.staged.setOwner(f.ephemeralOwner).setMzxid(f.mzxid);
+    e.mtime = f.mtime;
+    e.version = f.version;
+    e.aclId = this.aclIdOf(f.acl);
+    e.aversion = f.aversion;
+    if (s.arena.hasEntry(row)) s.replaceData(row, f.data, e);
+    else s.putEntry(row, path, path === "/" ? 1 : path.lastIndexOf("/") + 1, path.length, f.data, e);
+  }
+
+  /** Path hash of path, a child of parentRow, from the parent's hash (no pass over the parent's part). */
+  private childHash(parentRow: number, path: string): number {
+    return this.rows.hasher.child(this.store.hashOf(parentRow), path, path.lastIndexOf("/") + 1, path.length);
   }
 
   /** The rows themselves, for the tree layer's codecs (snapshot-codec); everyone else goes through get(). */
@@ -216,9 +245,18 @@ export class DataTree {
     return this.rows.has(path);
   }
 
-  /** Every path in the tree (in no particular order). */
-  paths(): IterableIterator<string> {
-    return this.store.livePaths();
+  /** Every path in the tree (parents before children; otherwise in no particular order). Built as it goes. */
+  *paths(): IterableIterator<string> {
+    const s = this.store;
+    const root = this.rows.get("/");
+    if (root === NO_ROW) return;
+    const stack: { row: number; path: string }[] = [{ row: root, path: "/" }];
+    while (stack.length > 0) {
+      const { row, path } = stack.pop()!;
+      yield path;
+      const prefix = path === "/" ? "/" : path + "/";
+      for (let c = s.firstChild(row); c !== NO_ROW; c = s.nextSibling[c]) stack.push({ row: c, path: prefix + s.arena.name(c) });
+    }
   }
 
   /** Node count as ZooKeeper reports it (it also counts the "" alias of the root). */
@@ -232,7 +270,7 @@ export class DataTree {
    */
   overwriteData(path: string, data: Buffer): void {
     const row = this.rows.get(path);
-    if (row !== NO_ROW) this.store.data[row] = bytesToLatin1(data);
+    if (row !== NO_ROW) this.store.replaceData(row, data, this.store.readFields(row, this.staged));
   }
 
   /** Identical ACL lists share one frozen array: most trees use a handful of distinct ACLs. */
@@ -259,20 +297,21 @@ export class DataTree {
   statOf(node: ZNode): Stat {
     const s = this.store;
     const row = node.row;
-    const n = s.numChildren[row];
-    const owner = s.owner[row];
+    const n = s.numChildren(row);
+    const f = s.fields(row);
+    const owner = f.owner();
     return {
       czxid: s.czxid[row],
-      mzxid: s.mzxid[row],
+      mzxid: f.mzxid(),
       ctime: BigInt(s.ctime[row]),
-      mtime: BigInt(s.mtime[row]),
-      version: s.version[row],
-      cversion: (s.createCount[row] * 2 - n) | 0,
-      aversion: s.aversion[row],
+      mtime: BigInt(f.mtime),
+      version: f.version,
+      cversion: (s.createCount(row) * 2 - n) | 0,
+      aversion: f.aversion,
       ephemeralOwner: isSessionOwner(owner) ? owner : 0n,
-      dataLength: s.data[row]?.length ?? 0,
+      dataLength: Math.max(s.arena.dataLength(row), 0),
       numChildren: n,
-      pzxid: s.pzxid[row],
+      pzxid: s.pzxid(row),
     };
   }
 
@@ -291,8 +330,10 @@ export class DataTree {
       case "setACL": {
         const row = this.rows.get(body.path);
         if (row !== NO_ROW) {
-          this.store.aclId[row] = this.aclIdOf(body.acl);
-          this.store.aversion[row] = body.version;
+          const e = this.store.readFields(row, this.staged);
+          e.aclId = this.aclIdOf(body.acl);
+          e.aversion = body.version;
+          this.store.replaceFields(row, e);
         }
         break;
       }
@@ -314,15 +355,17 @@ export class DataTree {
 
   private applyCreate(header: TxnHeader, body: Extract<TxnBody, { type: "create" }>, changes: TreeChange[]): void {
     const s = this.store;
-    const parentName = parentPath(body.path);
+    const path = body.path;
+    const parentName = parentPath(path);
     const parentRow = this.rows.get(parentName);
     if (parentRow === NO_ROW) return; // replay over a fuzzy snapshot: a later delete already covers this
     // Serial-number comparison: the counter is an int32 that may wrap; an older txn (replay) never lowers it.
-    if (((body.parentCreateCount - s.createCount[parentRow]) | 0) > 0) s.createCount[parentRow] = body.parentCreateCount;
-    if (header.zxid > s.pzxid[parentRow]) s.pzxid[parentRow] = header.zxid;
-    if (this.rows.has(body.path)) return; // replay: the node is already in the snapshot
+    if (((body.parentCreateCount - s.createCount(parentRow)) | 0) > 0) s.setCreateCount(parentRow, body.parentCreateCount);
+    if (header.zxid > s.pzxid(parentRow)) s.setPzxid(parentRow, header.zxid);
+    const h = this.childHash(parentRow, path);
+    if (this.rows.getChild(parentRow, h, path, path.lastIndexOf("/") + 1, path.length) !== NO_ROW) return; // replay: already in the snapshot
     const z = header.zxid;
-    const row = this.insert(body.path, {
+    const row = this.insertChild(parentRow, path, h, {
       data: body.data,
       acl: body.acl,
       czxid: z,
@@ -338,8 +381,8 @@ export class DataTree {
     this.indexOwner(body.path, body.ephemeralOwner);
     const acls = s.acls;
     changes.push(
-      { kind: "created", path: body.path, acl: acls[s.aclId[row]] },
-      { kind: "childrenChanged", path: parentName, acl: acls[s.aclId[parentRow]] },
+      { kind: "created", path: body.path, acl: acls[s.aclId(row)] },
+      { kind: "childrenChanged", path: parentName, acl: acls[s.aclId(parentRow)] },
     );
   }
 
@@ -347,31 +390,32 @@ export class DataTree {
     const s = this.store;
     const row = this.rows.get(body.path);
     if (row === NO_ROW) return;
-    s.data[row] = bytesToLatin1(body.data);
-    s.version[row] = body.version;
-    s.mzxid[row] = header.zxid;
-    s.mtime[row] = header.timeMs;
-    changes.push({ kind: "dataChanged", path: body.path, acl: s.acls[s.aclId[row]] });
+    const e = s.readFields(row, this.staged).setMzxid(header.zxid);
+    e.version = body.version;
+    e.mtime = header.timeMs;
+    s.replaceData(row, body.data, e);
+    changes.push({ kind: "dataChanged", path: body.path, acl: s.acls[e.aclId] });
   }
 
   private deleteNode(path: string, zxid: bigint, changes: TreeChange[]): void {
     const s = this.store;
     const row = this.rows.get(path);
     if (row === NO_ROW) return;
-    if (s.numChildren[row] > 0) {
+    if (s.numChildren(row) > 0) {
       // Only during replay over a fuzzy snapshot (prep never deletes a parent): the children were created
       // after this delete and later txns in the log re-create them, so drop the subtree and converge.
       for (const name of s.childNames(row)) this.deleteNode(joinPath(path, name), zxid, changes);
     }
-    const parentRow = s.parent[row];
-    const owner = s.owner[row];
-    const acl = s.acls[s.aclId[row]];
+    const parentRow = s.parentOf(row);
+    const f = s.fields(row);
+    const owner = f.owner();
+    const acl = s.acls[f.aclId];
+    this.rows.removeRow(row);
     s.unlink(row);
-    this.rows.remove(path);
     s.release(row);
-    if (parentRow !== NO_ROW && zxid > s.pzxid[parentRow]) s.pzxid[parentRow] = zxid;
+    if (parentRow !== NO_ROW && zxid > s.pzxid(parentRow)) s.setPzxid(parentRow, zxid);
     this.unindexOwner(path, owner);
-    const parentAcl = parentRow === NO_ROW ? [] : s.acls[s.aclId[parentRow]];
+    const parentAcl = parentRow === NO_ROW ? [] : s.acls[s.aclId(parentRow)];
     changes.push({ kind: "deleted", path, acl }, { kind: "childrenChanged", path: parentPath(path), acl: parentAcl });
   }
 
@@ -405,10 +449,9 @@ export class DataTree {
     const row = this.rows.get(path);
     if (row === NO_ROW) return undefined;
     const s = this.store;
-    if (data) return s.data[row]?.length ?? 0;
-    const prefix = path === "/" ? 1 : path.length + 1;
+    if (data) return Math.max(s.arena.dataLength(row), 0);
     let bytes = 0;
-    for (let c = s.firstChild[row]; c !== NO_ROW; c = s.nextSibling[c]) bytes += s.paths[c]!.length - prefix;
+    for (let c = s.firstChild(row); c !== NO_ROW; c = s.nextSibling[c]) bytes += s.arena.nameLength(c);
     return bytes;
   }
 
@@ -421,56 +464,110 @@ export class DataTree {
     const stack: number[] = [top];
     while (stack.length > 0) {
       const row = stack.pop()!;
-      for (let c = s.firstChild[row]; c !== NO_ROW; c = s.nextSibling[c]) {
+      for (let c = s.firstChild(row); c !== NO_ROW; c = s.nextSibling[c]) {
         total++;
-        if (s.numChildren[c] > 0) stack.push(c);
+        if (s.numChildren(c) > 0) stack.push(c);
       }
     }
     return total;
   }
 
-  /** Approximate bytes of data held (paths + data), as mntr's zk_approximate_data_size. */
+  /**
+   * Approximate bytes of data held (path bytes + data), as mntr's zk_approximate_data_size: a walk down the
+   * rows adding up path lengths from the names, no paths built.
+   */
   approximateDataSize(): number {
     const s = this.store;
+    const root = this.rows.get("/");
+    if (root === NO_ROW) return 0;
     let total = 0;
-    for (let row = 0; row < s.paths.length; row++) {
-      const path = s.paths[row];
-      if (path !== undefined) total += path.length + (s.data[row]?.length ?? 0);
+    const rows: number[] = [root];
+    const pathLengths: number[] = [1];
+    while (rows.length > 0) {
+      const row = rows.pop()!;
+      const pathLength = pathLengths.pop()!;
+      total += pathLength + Math.max(s.arena.dataLength(row), 0);
+      const prefixLength = row === root ? 0 : pathLength;
+      for (let c = s.firstChild(row); c !== NO_ROW; c = s.nextSibling[c]) {
+        rows.push(c);
+        pathLengths.push(prefixLength + 1 + s.arena.nameLength(c));
+      }
     }
     return total;
   }
 
+  /** The full path of a row (built from the names up its parent chain). */
+  pathOfRow(row: number): string {
+    return this.store.pathOf(row);
+  }
+
   /**
-   * Snapshot loading, the fast way: the row for path — the existing one for a built-in, else a new row linked
-   * under parentRow (NO_ROW: look the parent up) — for the codec to fill in; then indexRestoredOwner if it has
-   * an owner.
+   * Snapshot loading, the fast way, with no path string: the row of parentRow's child named
+   * src[nameStart, nameEnd) — the existing one for a built-in (or a node seen twice), else a new row linked
+   * under parentRow — given czxid and ctime, the entry fields `e` and data src[dataStart, dataStart +
+   * dataLength) (null data for -1). The root is parentRow NO_ROW with an empty name.
+   *
+   * The row goes first among its siblings (an existing one is moved there): a snapshot lists children last to
+   * first, so the tree gets back the child order it was written from. `parentIsNew` says this load made the
+   * parent, so the child cannot be in the tree yet and is not looked for (a snapshot holds each path once).
+   * The codec sets createCount and pzxid next, then calls indexRestoredOwner if the node has an owner.
    */
-  restoreRow(path: string, parentRow: number): number {
+  restoreRow(
+    parentRow: number,
+    parentIsNew: boolean,
+    src: Buffer,
+    nameStart: number,
+    nameEnd: number,
+    dataStart: number,
+    dataLength: number,
+    czxidHi: number,
+    czxidLo: number,
+    ctime: number,
+    e: EntryFields,
+  ): number {
     const s = this.store;
-    const h = pathHash(path);
-    const existing = this.rows.getHashed(path, h);
-    if (existing !== NO_ROW) {
-      this.unindexOwner(path, s.owner[existing]);
-      return existing;
+    const h = parentRow === NO_ROW ? this.rows.hasher.root() : this.rows.hasher.childOfBytes(s.hashOf(parentRow), src, nameStart, nameEnd);
+    let row = parentRow === NO_ROW ? this.rows.get("/") : parentIsNew ? NO_ROW : this.rows.getChildOfBytes(parentRow, h, src, nameStart, nameEnd);
+    const existing = row !== NO_ROW;
+    if (existing) {
+      if (s.hasOwner(row)) this.unindexOwner(s.pathOf(row), s.owner(row));
+    } else {
+      if (parentRow === NO_ROW) throw new DecodeError("snapshot root record without a root row");
+      row = s.allocate();
     }
-    const parent = path === "/" ? NO_ROW : parentRow !== NO_ROW ? parentRow : this.rows.get(parentPath(path));
-    if (path !== "/" && parent === NO_ROW) throw new DecodeError(`snapshot node ${path} comes before its parent`);
-    const row = s.allocate(path);
-    this.rows.addHashed(row, h);
-    if (parent !== NO_ROW) s.link(parent, row);
+    s.czxidHalves[2 * row + HI] = czxidHi;
+    s.czxidHalves[2 * row + LO] = czxidLo;
+    s.ctime[row] = ctime;
+    if (existing) {
+      s.replaceEntry(row, src, dataStart, dataLength, e);
+      if (parentRow !== NO_ROW) {
+        s.unlink(row);
+        s.linkFirst(parentRow, row);
+      }
+      return row;
+    }
+    s.putEntryFromBytes(row, src, nameStart, nameEnd, dataStart, dataLength, e);
+    s.linkFirst(parentRow, row);
+    this.rows.add(row, h);
     return row;
   }
 
+  /** Makes room for `nodes` nodes in all, ahead of a snapshot load. */
+  reserve(nodes: number): void {
+    this.store.reserve(nodes);
+    this.rows.reserve(nodes);
+  }
+
   indexRestoredOwner(row: number): void {
-    this.indexOwner(this.store.paths[row]!, this.store.owner[row]);
+    this.indexOwner(this.store.pathOf(row), this.store.owner(row));
   }
 
   /** Restores one node from a snapshot record (parents come before children in snapshot order). */
   restoreNode(path: string, fields: NodeFields): void {
     const existing = this.rows.get(path);
     if (existing !== NO_ROW) {
-      this.unindexOwner(path, this.store.owner[existing]);
-      this.writeFields(existing, fields); // a built-in, or a node seen twice: keep its children
+      this.unindexOwner(path, this.store.owner(existing));
+      this.writeNode(existing, path, fields); // a built-in, or a node seen twice: keep its children
     } else {
       this.insert(path, fields);
     }

@@ -175,7 +175,7 @@ test('a failed write rejects its batch and every later append', async (t) => {
 
 test('one write at a time is fdatasynced inline after the first; a large batch goes back to the pool', async (t) => {
   const dir = tmpDir(t);
-  const log = await TxnLog.open(dir);
+  const log = await TxnLog.open(dir, { inlineSyncStallMs: Infinity }); // a busy test machine is not a stalling disk
   await log.append(1n, payloadFor(1n)); // opens the file: never inline
   for (const zxid of range(2n, 6n)) await log.append(zxid, payloadFor(zxid));
   // zxid 2 follows the file-opening batch, which is not counted as small; 3..6 follow small batches.
@@ -190,4 +190,13 @@ test('one write at a time is fdatasynced inline after the first; a large batch g
   const reopened = await TxnLog.open(dir);
   assert.deepEqual([...reopened.readAfter(0n)].map((txn) => txn.zxid), range(1n, 52n));
   await reopened.close();
+});
+
+test('an inline fdatasync slower than the stall limit sends the next batches to the pool', async (t) => {
+  const log = await TxnLog.open(tmpDir(t), { inlineSyncStallMs: -1 }); // every inline fdatasync counts as a stall
+  for (const zxid of range(1n, 3n)) await log.append(zxid, payloadFor(zxid));
+  assert.equal(log.inlineSyncCount, 1); // zxid 3 went inline and "stalled"
+  for (const zxid of range(4n, 20n)) await log.append(zxid, payloadFor(zxid));
+  assert.equal(log.inlineSyncCount, 1);
+  await log.close();
 });

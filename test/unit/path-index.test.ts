@@ -2,27 +2,53 @@
  * Unit tests of src/tree/path-index.ts and src/tree/node-store.ts: the hash index agrees with a Map through
  * seeded random adds and removes (including runs of colliding slots, where backward-shift deletion must keep every
  * later entry findable), survives growth, and the store's child lists keep insertion order through unlinks.
+ * Rows hold names, not paths: the fixture links each row under an (unindexed) row per directory, so the index
+ * verifies candidates by their name chain.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { NO_ROW, NodeStore } from "../../src/tree/node-store.js";
-import { PathIndex, pathHash } from "../../src/tree/path-index.js";
+import { EntryFields, NO_ROW, NodeStore } from "../../src/tree/node-store.js";
+import { PathHasher, PathIndex, slotHash } from "../../src/tree/path-index.js";
 import { prng } from "../helpers/prng.js";
+
+const hasher = new PathHasher();
+const pathHash = (p: string): number => slotHash(hasher.ofPath(p));
 
 function fixture(): { store: NodeStore; index: PathIndex; add: (p: string) => number; remove: (p: string) => void } {
   const store = new NodeStore();
-  const index = new PathIndex(store);
+  const index = new PathIndex(store, hasher);
+  const newRow = (parentRow: number, path: string): number => {
+    const row = store.allocate();
+    store.putEntry(row, path, path.lastIndexOf("/") + 1, path.length, null, new EntryFields());
+    if (parentRow !== NO_ROW) store.link(parentRow, row);
+    return row;
+  };
+  const root = newRow(NO_ROW, "/");
+  /** Directory path → its row, for directories that are not themselves indexed. */
+  const dirs = new Map<string, number>([["/", root]]);
+  const dirRow = (dir: string): number => {
+    const indexed = index.get(dir);
+    if (indexed !== NO_ROW) return indexed;
+    let row = dirs.get(dir);
+    if (row === undefined) {
+      const slash = dir.lastIndexOf("/");
+      dirs.set(dir, (row = newRow(dirRow(slash === 0 ? "/" : dir.slice(0, slash)), dir)));
+    }
+    return row;
+  };
   return {
     store,
     index,
     add: (p) => {
-      const row = store.allocate(p);
-      index.add(row);
+      const slash = p.lastIndexOf("/");
+      const row = newRow(dirRow(slash === 0 ? "/" : p.slice(0, slash)), p);
+      index.add(row, hasher.ofPath(p));
       return row;
     },
     remove: (p) => {
       const row = index.remove(p);
       assert.notEqual(row, -1, `${p} was indexed`);
+      store.unlink(row);
       store.release(row);
     },
   };
@@ -80,23 +106,18 @@ test("PathIndex: removing from the middle of a wrapped probe run keeps the rest 
 test("NodeStore child lists: insertion order, O(1) unlink anywhere, counts", () => {
   const f = fixture();
   const parent = f.add("/p");
-  const kids = ["a", "b", "c", "d"].map((n) => {
-    const row = f.add(`/p/${n}`);
-    f.store.link(parent, row);
-    return row;
-  });
+  const kids = ["a", "b", "c", "d"].map((n) => f.add(`/p/${n}`));
   assert.deepEqual(f.store.childNames(parent), ["a", "b", "c", "d"]);
   f.store.unlink(kids[1]);
   assert.deepEqual(f.store.childNames(parent), ["a", "c", "d"]);
   f.store.unlink(kids[0]);
   f.store.unlink(kids[3]);
   assert.deepEqual(f.store.childNames(parent), ["c"]);
-  assert.equal(f.store.numChildren[parent], 1);
+  assert.equal(f.store.numChildren(parent), 1);
   f.store.unlink(kids[2]);
   assert.deepEqual(f.store.childNames(parent), []);
-  assert.equal(f.store.firstChild[parent], NO_ROW);
-  assert.equal(f.store.lastChild[parent], NO_ROW);
-  const again = f.add("/p/e");
-  f.store.link(parent, again);
+  assert.equal(f.store.firstChild(parent), NO_ROW);
+  assert.equal(f.store.numChildren(parent), 0);
+  f.add("/p/e");
   assert.deepEqual(f.store.childNames(parent), ["e"]);
 });

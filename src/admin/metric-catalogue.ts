@@ -117,7 +117,7 @@ export const ZOOKEEPER_METRICS = [
   advanced("proposal_ack_creation_latency", "Milliseconds from a txn's creation on the leader to this server logging it and acking"),
   advanced("commit_propagation_latency", "Milliseconds from a txn's creation on the leader to a learner applying its commit"),
   counter("learner_proposal_received_count", "Proposals a learner received"),
-  counter("learner_commit_received_count", "Commits (or INFORMs) a learner received"),
+  counter("learner_commit_received_count", "Commits (COMMIT, INFORM or LEADERACK) a learner received"),
   basicSet("learner_handler_qp_size", "Packets queued for a learner, per learner", NO_LEARNER_QUEUE),
   advancedSet("learner_handler_qp_time_ms", "Milliseconds a packet waited in a learner's queue, per learner", NO_LEARNER_QUEUE),
   basic("startup_txns_loaded", "Txns replayed from the log at start-up"),

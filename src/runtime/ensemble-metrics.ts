@@ -6,7 +6,8 @@
  *   leader_unavailable_time                            role changes (RoleChange in Ready)
  *   diff_count, snap_count, inflight_diff_count, inflight_snap_count   DIFF/TRUNC/SNAP the leader sends
  *   proposal_count, commit_count, quorum_ack_latency, ack_latency       the leader's proposals, acks, commits
- *   learner_proposal_received_count, learner_commit_received_count, proposal_latency   what a synced learner receives
+ *   learner_proposal_received_count, learner_commit_received_count (COMMIT, INFORM or LEADERACK),
+ *   proposal_latency                                   what a synced learner receives
  *   commit_propagation_latency                         committed entries a synced learner applies
  *   proposal_ack_creation_latency                      log durability (the ack that follows it)
  *   request_commit_queued                              committed entries handed to be applied
@@ -198,6 +199,7 @@ export class EnsembleMetrics implements EnsembleEvents {
         return;
       case "commit":
       case "inform":
+      case "leaderAck": // in a 3-member ensemble it takes COMMIT's place (docs/ARCHITECTURE.md)
         if (this.synced) this.commitReceived.inc();
         return;
       default:

@@ -241,20 +241,13 @@ export class ByteArena {
     this.step(size + oldSize);
   }
 
-  /** Replaces row's entry keeping its name and data: new flags and fields only. */
+  /**
+   * Replaces row's entry keeping its name and data: new flags and fields only. The data is copied out of the old
+   * entry, which replace() leaves in place until the new one is written.
+   */
   replaceFields(row: number, flags: number, fields: Buffer): void {
-    const oldId = this.chunkOf(row);
-    const oldAt = this.offsetOf(row);
     this.readHeader(row);
-    const oldBuf = this.entryBuf;
-    const nameAt = this.hNameAt;
-    const nameLength = this.hNameLength;
-    const dataLength = this.hDataLength;
-    const oldSize = this.hEnd - oldAt;
-    const size = this.place(row, flags, fields, nameLength, dataLength);
-    copyBytes(oldBuf, nameAt, nameAt + nameLength + Math.max(dataLength, 0), this.pBuf, this.pAt);
-    this.release(oldId, oldSize);
-    this.step(size + oldSize);
+    this.replace(row, flags, fields, this.entryBuf, this.hNameAt + this.hNameLength, this.hDataLength);
   }
 
   /** Drops row's entry (the row is being freed). */

@@ -17,8 +17,11 @@ const LO = 1 - HI;
 /** Writes v as a big-endian int64 at offset (the caller has checked the bounds). */
 export function writeInt64BE(buf: Uint8Array, v: bigint, offset: number): void {
   scratch64[0] = v;
-  const hi = scratch32[HI];
-  const lo = scratch32[LO];
+  writeInt64HalvesBE(buf, scratch32[HI], scratch32[LO], offset);
+}
+
+/** Writes a big-endian int64 given as its two 32-bit halves. */
+export function writeInt64HalvesBE(buf: Uint8Array, hi: number, lo: number, offset: number): void {
   buf[offset] = hi >>> 24;
   buf[offset + 1] = hi >>> 16;
   buf[offset + 2] = hi >>> 8;
@@ -173,6 +176,20 @@ export class ByteWriter {
     writeInt64BE(this.buf, v, this.offset);
     this.offset += 8;
     return this;
+  }
+
+  /** An int64 given as its two 32-bit halves (no bigint on the way). */
+  int64Halves(hi: number, lo: number): this {
+    this.ensure(8);
+    writeInt64HalvesBE(this.buf, hi, lo, this.offset);
+    this.offset += 8;
+    return this;
+  }
+
+  /** An int64 holding a safe integer (a time in ms), without a bigint. */
+  int64Number(v: number): this {
+    const hi = Math.floor(v / 4294967296);
+    return this.int64Halves(hi | 0, (v - hi * 4294967296) | 0);
   }
 
   buffer(v: Buffer | null): this {

@@ -12,22 +12,26 @@ export class FrameTooLargeError extends Error {
 }
 
 export class FrameDecoder {
-  private pending: Buffer = Buffer.alloc(0);
+  /** Received bytes; those before `offset` have been returned as frames already. */
+  private pending: Buffer = EMPTY;
+  private offset = 0;
 
   constructor(private readonly frameBytesMax: number) {}
 
   /** Bytes received but not yet returned as a frame. */
   bufferedBytes(): number {
-    return this.pending.length;
+    return this.pending.length - this.offset;
   }
 
   /** Peeks at the first bytes received (before any frame is consumed): used for four-letter-word detection. */
   peek(bytes: number): Buffer | null {
-    return this.pending.length >= bytes ? this.pending.subarray(0, bytes) : null;
+    return this.bufferedBytes() >= bytes ? this.pending.subarray(this.offset, this.offset + bytes) : null;
   }
 
   push(chunk: Buffer): void {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    if (this.bufferedBytes() === 0) this.pending = chunk;
+    else this.pending = Buffer.concat([this.pending.subarray(this.offset), chunk]);
+    this.offset = 0;
   }
 
   /**
@@ -35,13 +39,21 @@ export class FrameDecoder {
    * received data: decoders must copy what they keep (ByteReader.buffer does).
    */
   next(): Buffer | null {
-    if (this.pending.length < 4) return null;
-    const length = this.pending.readInt32BE(0);
+    const available = this.pending.length - this.offset;
+    if (available < 4) return null;
+    const length = this.pending.readInt32BE(this.offset);
     if (length < 0 || length > this.frameBytesMax) throw new FrameTooLargeError(length, this.frameBytesMax);
-    if (this.pending.length < 4 + length) return null;
-    const frame = this.pending.subarray(4, 4 + length);
-    this.pending = this.pending.subarray(4 + length);
-    if (this.pending.length === 0) this.pending = Buffer.alloc(0);
+    if (available < 4 + length) return null;
+    // One view per frame; the rest of the chunk stays where it is, with an offset into it.
+    const start = this.offset + 4;
+    this.offset = start + length;
+    const frame = this.pending.subarray(start, this.offset);
+    if (this.offset === this.pending.length) {
+      this.pending = EMPTY;
+      this.offset = 0;
+    }
     return frame;
   }
 }
+
+const EMPTY = Buffer.alloc(0);

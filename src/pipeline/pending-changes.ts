@@ -3,18 +3,10 @@
  * applied. Prep validates each write against this view so pipelined writes see each other's effects
  * (ZooKeeper's ChangeRecords). Entries are dropped once the txn that wrote them is applied to the tree.
  */
-import type { ACL } from "../jute/records.js";
-import type { DataTree } from "../tree/data-tree.js";
+import type { DataTree, PrepFields } from "../tree/data-tree.js";
 
 /** The parts of a node that prep decisions depend on. */
-export interface NodeState {
-  acl: readonly ACL[];
-  version: number;
-  createCount: number;
-  aversion: number;
-  ephemeralOwner: bigint;
-  numChildren: number;
-}
+export type NodeState = PrepFields;
 
 /** A view prep reads and writes; the multi scratch view layers over the shared one. */
 export interface NodeView {
@@ -40,16 +32,7 @@ export class PendingChanges implements NodeView {
   lookup(path: string): NodeState | null {
     const rec = this.records.get(path);
     if (rec !== undefined) return rec.state;
-    const node = this.tree.get(path);
-    if (node === undefined) return null;
-    return {
-      acl: node.acl,
-      version: node.version,
-      createCount: node.createCount,
-      aversion: node.aversion,
-      ephemeralOwner: node.ephemeralOwner,
-      numChildren: node.numChildren,
-    };
+    return this.tree.prepFields(path);
   }
 
   record(path: string, zxid: bigint, state: NodeState | null): void {

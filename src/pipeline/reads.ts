@@ -6,7 +6,7 @@
  */
 import type { ByteWriter } from "../base/bytes.js";
 import { AddWatchMode, Err, EventType, OpCode, Perm, ZkError } from "../jute/codes.js";
-import { writeACL, writeMultiResponse, writeStat, type MultiResult, type Request } from "../jute/records.js";
+import { writeACL, writeMultiResponse, type MultiResult, type Request } from "../jute/records.js";
 import { checkPermission, hasPermission, maskDigests, type AuthInfo } from "../tree/acl.js";
 import type { DataTree, ZNode } from "../tree/data-tree.js";
 import type { Watcher, WatchManager } from "../watches/watch-manager.js";
@@ -23,6 +23,10 @@ export type ReadRequest = Extract<
   { op: "exists" | "getData" | "getChildren" | "getChildren2" | "getACL" | "multiRead" | "getAllChildrenNumber" | "getEphemerals" | "addWatch" | "setWatches" | "checkWatches" | "removeWatches" }
 >;
 
+/**
+ * Writes a reply body. It reads the tree (a node's data and Stat straight from its row, with no copies), so it
+ * must run at once, before the tree changes again.
+ */
 export type BodyWriter = ((w: ByteWriter) => void) | undefined;
 
 const writeStrings = (w: ByteWriter, names: string[]) => void w.vector(names, (x, s) => void x.ustring(s));
@@ -42,11 +46,10 @@ export class ReadProcessor {
       case "getData": {
         const node = this.readable(req.path, ctx);
         if (req.watch) this.watches.addData(req.path, ctx.watcher);
-        const stat = this.tree.statOf(node);
-        const data = node.data; // a copy taken now: the node view follows later changes, and its bytes move
+        const row = node.row;
         return (w) => {
-          w.buffer(data);
-          writeStat(w, stat);
+          w.buffer(this.tree.dataView(row));
+          this.tree.writeStat(w, row);
         };
       }
       case "exists":
@@ -57,10 +60,10 @@ export class ReadProcessor {
         if (req.watch) this.watches.addChild(req.path, ctx.watcher);
         const names = node.children === null ? [] : [...node.children];
         if (req.op === "getChildren") return (w) => writeStrings(w, names);
-        const stat = this.tree.statOf(node);
+        const row = node.row;
         return (w) => {
           writeStrings(w, names);
-          writeStat(w, stat);
+          this.tree.writeStat(w, row);
         };
       }
       case "getACL":
@@ -102,8 +105,8 @@ export class ReadProcessor {
     if (node !== undefined) checkPermission(node.acl, Perm.READ, ctx.auth, ctx.skipACL);
     if (watch) this.watches.addData(path, ctx.watcher);
     if (node === undefined) throw new ZkError(Err.NoNode);
-    const stat = this.tree.statOf(node);
-    return (w) => writeStat(w, stat);
+    const row = node.row;
+    return (w) => this.tree.writeStat(w, row);
   }
 
   private getACL(path: string, ctx: ReadContext): BodyWriter {
@@ -112,10 +115,10 @@ export class ReadProcessor {
     const admin = ctx.skipACL || hasPermission(node.acl, Perm.ADMIN, ctx.auth);
     if (!admin && !hasPermission(node.acl, Perm.READ, ctx.auth)) throw new ZkError(Err.NoAuth);
     const acl = admin ? node.acl : maskDigests(node.acl);
-    const stat = this.tree.statOf(node);
+    const row = node.row;
     return (w) => {
       w.vector(acl, writeACL);
-      writeStat(w, stat);
+      this.tree.writeStat(w, row);
     };
   }
 

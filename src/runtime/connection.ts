@@ -29,7 +29,8 @@ export class Connection implements Watcher, AuthInfo {
   sessionId = 0n;
   timeoutMs = 0;
   readonly decoder: FrameDecoder;
-  ids: Id[] = [];
+  /** Identities proven so far. Replaced, never changed in place: writes in flight keep the list they were sent with. */
+  ids: readonly Id[] = [];
   isSuper = false;
   /** The SASL exchange in progress or done on this connection (op 102). */
   sasl: DigestMd5Server | null = null;
@@ -60,7 +61,11 @@ export class Connection implements Watcher, AuthInfo {
     this.outputBytesMax = frameBytesMax * OUTPUT_FRAMES_OF_MAX_SIZE;
     this.remoteAddress = remoteAddress;
     this.remotePort = socket.remotePort ?? 0;
-    this.ids.push({ scheme: "ip", id: remoteAddress });
+    this.ids = [{ scheme: "ip", id: remoteAddress }];
+  }
+
+  addId(id: Id): void {
+    this.ids = [...this.ids, id];
   }
 
   get outstanding(): number {

@@ -21,6 +21,7 @@ import { ReadProcessor, type ReadRequest } from "../pipeline/reads.js";
 import { replyFrame } from "../pipeline/replies.js";
 import { digestId, hasPermission, normalizeClientAddress } from "../tree/acl.js";
 import { DataTree, ttlOf } from "../tree/data-tree.js";
+import { NO_ROW } from "../tree/node-store.js";
 import type { Txn, TxnBody } from "../tree/txn.js";
 import { SessionTracker, sessionPassword } from "../sessions/session-tracker.js";
 import { WatchManager } from "../watches/watch-manager.js";
@@ -131,6 +132,10 @@ export class HerdServer {
     const myId = isEnsemble(config) ? readMyId(config) : Number(SERVER_ID);
     const server = new HerdServer(config, logger, BigInt(myId));
     server.persistence = await Persistence.open(config, logger, server.metrics);
+    if (!isEnsemble(config)) {
+      server.persistence.onDurable = (zxid) => server.logDurable(zxid);
+      server.persistence.onFailure = (e) => server.fatal(`transaction log failed: ${e.message}`);
+    }
     server.resetSessions(server.persistence.recover(server.tree));
     server.storeQuotaStats(server.quotas.rebuild());
     server.lastAssignedZxid = server.tree.lastProcessedZxid;
@@ -655,7 +660,7 @@ export class HerdServer {
     let ok = true;
     if (req.scheme === "digest") {
       const id = digestId(req.auth.toString("utf8"));
-      if (!conn.ids.some((x) => x.scheme === "digest" && x.id === id)) conn.ids.push({ scheme: "digest", id });
+      if (!conn.ids.some((x) => x.scheme === "digest" && x.id === id)) conn.addId({ scheme: "digest", id });
       if (this.config.superDigest !== null && id === this.config.superDigest) conn.isSuper = true;
     } else if (req.scheme !== "ip") {
       ok = false;
@@ -690,7 +695,7 @@ export class HerdServer {
       conn.enqueueRead(() => replyFrame(xid, this.lastZxid, Err.AuthFailed), () => conn.closeAfterFlush());
       return;
     }
-    if (step.done && step.authorizationId !== undefined) conn.ids.push({ scheme: "sasl", id: step.authorizationId });
+    if (step.done && step.authorizationId !== undefined) conn.addId({ scheme: "sasl", id: step.authorizationId });
     conn.enqueueRead(() => replyFrame(xid, this.lastZxid, 0, (w) => void w.buffer(step.token)));
   }
 
@@ -709,7 +714,7 @@ export class HerdServer {
   private submitClientWrite(conn: Connection, xid: number, req: WriteRequest, startedMs: number): void {
     const reply = conn.enqueueWrite();
     this.registerLocalWrite(conn.sessionId, { conn, cxid: xid, req, startedMs, reply });
-    this.route({ kind: "request", sessionId: conn.sessionId, cxid: xid, req, ids: [...conn.ids], isSuper: conn.isSuper });
+    this.route({ kind: "request", sessionId: conn.sessionId, cxid: xid, req, ids: conn.ids, isSuper: conn.isSuper });
   }
 
   /** An undecodable write still becomes an error txn and consumes a zxid, as in ZooKeeper. */
@@ -827,16 +832,18 @@ export class HerdServer {
 
   /** Standalone: log the txn (group commit), apply it in zxid order once durable. */
   private enqueueTxn(txn: Txn): void {
-    const entry: InflightWrite = { txn, durable: false };
-    this.inflight.push(entry);
+    this.inflight.push({ txn, durable: false });
     this.throttleIfBusy();
-    this.persistence.append(txn).then(
-      () => {
-        entry.durable = true;
-        this.applyDurable();
-      },
-      (e: Error) => this.fatal(`transaction log failed: ${e.message}`),
-    );
+    this.persistence.enqueue(txn);
+  }
+
+  /** Standalone: the log says every txn up to zxid is durable (one call per group commit). */
+  private logDurable(zxid: bigint): void {
+    for (const entry of this.inflight) {
+      if (entry.txn !== null && entry.txn.header.zxid > zxid) break;
+      entry.durable = true;
+    }
+    this.applyDurable();
   }
 
   /** Applies durable writes from the head of the queue, in zxid order. */
@@ -867,7 +874,7 @@ export class HerdServer {
    * the reply to the local client that asked for it, if it is connected here.
    */
   applyCommitted(txn: Txn): void {
-    const results = applyTxn(this.tree, txn, (op, before) => this.accountQuota(op, before));
+    const results = applyTxn(this.tree, txn, (op, before, row) => this.accountQuota(op, before, row));
     this.pending.applied(txn.header.zxid);
     for (const change of results.changes) this.metrics.recordWatchTrigger(change.kind, this.watches.trigger(change, txn.header.zxid));
     this.metrics.recordApplied(txn.header.timeMs);
@@ -881,10 +888,10 @@ export class HerdServer {
   }
 
   /** Keeps quota usage and the zookeeper_stats nodes current as txns apply (on every server alike). */
-  private accountQuota(op: TxnBody, before: ReadonlyMap<string, number>): void {
-    recordWriteSizes(this.metrics, this.tree, op, before);
+  private accountQuota(op: TxnBody, before: ReadonlyMap<string, number>, row: number): void {
+    recordWriteSizes(this.metrics, op, before, row);
     let writes: QuotaStatsWrite[] = [];
-    if (op.type === "create" && this.tree.get(op.path) !== undefined) writes = this.quotas.created(op.path, op.data);
+    if (op.type === "create" && row !== NO_ROW) writes = this.quotas.created(op.path, op.data);
     else if (op.type === "delete" && before.has(op.path)) writes = this.quotas.deleted(op.path, before.get(op.path)!);
     else if (op.type === "setData" && before.has(op.path)) writes = this.quotas.dataChanged(op.path, before.get(op.path)!, op.data);
     else if (op.type === "closeSession") for (const [p, length] of before) writes.push(...this.quotas.deleted(p, length));
@@ -918,7 +925,7 @@ export class HerdServer {
     local.onApplied?.();
     if (local.reply === null) return;
     const origin: WriteOrigin = { conn: local.conn, xid: local.cxid, req: local.req ?? { op: "closeSession" }, startedMs: local.startedMs };
-    const frame = buildWriteReply(txn, origin, results);
+    const frame = buildWriteReply(this.tree, txn, origin, results);
     local.reply(frame);
     this.recordLatency(local.conn, local.startedMs, local.req?.op ?? "error", true, frame.length);
   }
@@ -1065,7 +1072,7 @@ function addX509Identity(conn: Connection, socket: tls.TLSSocket, superUser: str
   const peer = socket.getPeerCertificate(false);
   if (peer === null || peer.raw === undefined) return;
   const subject = new X509Certificate(peer.raw).subject.split("\n").reverse().join(",");
-  conn.ids.push({ scheme: "x509", id: subject });
+  conn.addId({ scheme: "x509", id: subject });
   if (superUser !== null && subject === superUser) conn.isSuper = true;
 }
 

@@ -36,14 +36,25 @@ export class Persistence {
   static async open(config: ServerConfig, logger: Logger, metrics: ServerMetrics): Promise<Persistence> {
     const snapDir = path.join(config.dataDir, "version-2");
     const logDir = path.join(config.dataLogDir, "version-2");
+    let persistence: Persistence | null = null;
     const log = await TxnLog.open(logDir, {
       logger,
       onBatch: (batch) => metrics.syncBatchTaken(batch.records),
-      onDurable: (batch, ms) => metrics.syncBatchDurable(batch.records, ms),
+      onDurable: (batch, ms) => {
+        metrics.syncBatchDurable(batch.records, ms);
+        persistence?.onDurable?.(batch.lastZxid);
+      },
+      onFailure: (error) => persistence?.onFailure?.(error),
     });
     const snapshots = new SnapshotStore(snapDir, { logger });
-    return new Persistence(config, logger, log, snapshots, metrics);
+    persistence = new Persistence(config, logger, log, snapshots, metrics);
+    return persistence;
   }
+
+  /** Told, in zxid order, that every txn up to this zxid is durable (what enqueue's callers wait for). */
+  onDurable: ((zxid: bigint) => void) | null = null;
+  /** Told once that the log failed: txns enqueued and not yet reported durable are lost. */
+  onFailure: ((error: Error) => void) | null = null;
 
   /** The newest snapshot file: its zxid and modification time. */
   lastSnapshot(): { zxid: bigint; timestampMs: number } | null {
@@ -135,9 +146,10 @@ export class Persistence {
     }
   }
 
-  append(txn: Txn): Promise<void> {
+  /** Logs a txn (group commit); onDurable says when it is durable, onFailure if it never will be. */
+  enqueue(txn: Txn): void {
     this.metrics.syncQueued();
-    return this.log.append(txn.header.zxid, encodeTxn(txn));
+    this.log.enqueue(txn.header.zxid, encodeTxn(txn));
   }
 
   /** Starts a fuzzy snapshot once enough txns went into the current log file. */

@@ -8,6 +8,7 @@ import type { ServerMetrics } from "../admin/metrics.js";
 import type { ReadRequest } from "../pipeline/reads.js";
 import type { DataTree } from "../tree/data-tree.js";
 import type { TxnBody } from "../tree/txn.js";
+import { NO_ROW } from "../tree/node-store.js";
 
 /** A read that succeeded: getData, exists and getChildren count, and each getData/getChildren of a multiRead. */
 export function recordReadSizes(metrics: ServerMetrics, tree: DataTree, req: ReadRequest): void {
@@ -35,13 +36,13 @@ function recordNodeRead(metrics: ServerMetrics, tree: DataTree, isData: boolean,
 }
 
 /**
- * One applied (sub-)op, with the data lengths its nodes had before (applyTxn's observer): creates and setData count
+ * One applied (sub-)op, with the data lengths its nodes had before and its row after (applyTxn's observer): creates and setData count
  * their data, deletes (also a closed session's ephemerals) count the path alone.
  */
-export function recordWriteSizes(metrics: ServerMetrics, tree: DataTree, op: TxnBody, dataBefore: ReadonlyMap<string, number>): void {
+export function recordWriteSizes(metrics: ServerMetrics, op: TxnBody, dataBefore: ReadonlyMap<string, number>, row: number): void {
   switch (op.type) {
     case "create":
-      if (tree.get(op.path) !== undefined) metrics.recordWrite(op.path, op.data?.length ?? 0);
+      if (row !== NO_ROW) metrics.recordWrite(op.path, op.data?.length ?? 0);
       return;
     case "setData":
       if (dataBefore.has(op.path)) metrics.recordWrite(op.path, op.data?.length ?? 0);

@@ -8,7 +8,7 @@ import { opcodeOf, readRequest, writeRequest, type Id, type Request } from "../j
 import { isWriteRequest, type WriteRequest } from "../pipeline/prep.js";
 
 export type WriteIntent =
-  | { kind: "request"; sessionId: bigint; cxid: number; req: WriteRequest; ids: Id[]; isSuper: boolean }
+  | { kind: "request"; sessionId: bigint; cxid: number; req: WriteRequest; ids: readonly Id[]; isSuper: boolean }
   | { kind: "createSession"; sessionId: bigint; timeoutMs: number }
   | { kind: "closeSession"; sessionId: bigint; cxid: number }
   | { kind: "error"; sessionId: bigint; cxid: number; err: number }

@@ -38,13 +38,17 @@ export function recordChecksum(zxidBytes: Buffer, payload: Buffer): number {
   return crc32(payload, crc32(zxidBytes));
 }
 
-/** The 16 bytes that precede the payload of a record. */
-export function encodeRecordHeader(zxid: bigint, payload: Buffer): Buffer {
-  const header = Buffer.allocUnsafe(RECORD_HEADER_BYTES); // every byte is written below
-  header.writeInt32BE(payload.length, 4);
-  writeInt64BE(header, zxid, 8);
-  header.writeUInt32BE(recordChecksum(header.subarray(8, 16), payload), 0);
-  return header;
+/**
+ * Writes one whole record (header, then payload) into out at offset and returns the offset after it. The
+ * checksum covers the zxid and payload, which sit side by side in the record: one crc32 pass over both.
+ */
+export function encodeRecordAt(out: Buffer, offset: number, zxid: bigint, payload: Buffer): number {
+  const end = offset + RECORD_HEADER_BYTES + payload.length;
+  out.writeInt32BE(payload.length, offset + 4);
+  writeInt64BE(out, zxid, offset + 8);
+  payload.copy(out, offset + RECORD_HEADER_BYTES);
+  out.writeUInt32BE(crc32(out.subarray(offset + 8, end)), offset);
+  return end;
 }
 
 export type HeaderCheck = 'ok' | 'torn' | 'bad';

@@ -51,6 +51,12 @@ export function checkPermission(acl: readonly ACL[], perm: number, auth: AuthInf
  */
 export function fixupACL(acl: readonly ACL[] | null, auth: AuthInfo): ACL[] {
   if (acl === null || acl.length === 0) throw new ZkError(Err.InvalidACL, "empty ACL");
+  if (acl.length === 1 && acl[0].id.scheme !== "auth") {
+    // The common case (one explicit entry): nothing to expand or deduplicate.
+    const only = acl[0];
+    if (!isValidAclId(only.id)) throw new ZkError(Err.InvalidACL, `bad id ${only.id.scheme}:${only.id.id}`);
+    return [{ perms: only.perms, id: { scheme: only.id.scheme, id: only.id.id } }];
+  }
   const out: ACL[] = [];
   const seen = new Set<string>();
   const add = (a: ACL) => {

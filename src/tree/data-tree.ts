@@ -6,7 +6,7 @@
  * `get` hands out short-lived views. Rows hold names, not paths: full paths are built only where asked for.
  */
 import { assert } from "../base/assert.js";
-import { DecodeError } from "../base/bytes.js";
+import { DecodeError, type ByteWriter } from "../base/bytes.js";
 import type { ACL, Stat } from "../jute/records.js";
 import { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from "./acl.js";
 import type { ArenaOptions } from "./byte-arena.js";
@@ -31,6 +31,27 @@ export function ttlOf(owner: bigint): bigint {
 }
 export function isSessionOwner(owner: bigint): boolean {
   return owner !== 0n && owner !== CONTAINER_OWNER && !isTtlOwner(owner);
+}
+
+function isWorldOnly(acl: readonly ACL[]): boolean {
+  return acl.length === 1 && acl[0].id.scheme === "world" && acl[0].id.id === "anyone";
+}
+
+/** isSessionOwner of an owner given as 32-bit halves: not 0, not the container marker, not a TTL. */
+function isSessionOwnerHalves(hi: number, lo: number): boolean {
+  if ((hi | lo) === 0) return false;
+  if (hi === (0x80000000 | 0) && lo === 0) return false; // CONTAINER_OWNER
+  return !(hi >>> 24 === 0xff && (hi & 0x00ffff00) === 0); // TTL marker with a 40-bit ttl
+}
+
+/** The parts of a node that prep's checks depend on (the pipeline's NodeState). */
+export interface PrepFields {
+  acl: readonly ACL[];
+  version: number;
+  createCount: number;
+  aversion: number;
+  ephemeralOwner: bigint;
+  numChildren: number;
 }
 
 /** The fields a znode is made of: what a snapshot record carries and restoreNode takes. */
@@ -284,6 +305,12 @@ export class DataTree {
   }
 
   private aclIdOf(acl: readonly ACL[]): number {
+    // Most creates carry one world:anyone entry: find its id without building the key string.
+    const worldPerms = isWorldOnly(acl) ? acl[0].perms : -1;
+    if (worldPerms >= 0) {
+      const known = this.worldAclIds.get(worldPerms);
+      if (known !== undefined) return known;
+    }
     const key = acl.map((a) => `${a.perms},${a.id.scheme},${a.id.id}`).join("|");
     let id = this.aclIds.get(key);
     if (id === undefined) {
@@ -291,12 +318,62 @@ export class DataTree {
       this.store.acls.push(Object.freeze(acl.map((a) => Object.freeze({ perms: a.perms, id: Object.freeze({ ...a.id }) }))));
       this.aclIds.set(key, id);
     }
+    if (worldPerms >= 0) this.worldAclIds.set(worldPerms, id);
     return id;
   }
 
-  statOf(node: ZNode): Stat {
+  /** aclIds of the one-entry world:anyone lists, by perms (a shortcut into aclIds). */
+  private readonly worldAclIds = new Map<number, number>();
+
+  /** Row's data as a view of the arena (no copy), or null: valid only until the tree next changes. */
+  dataView(row: number): Buffer | null {
+    return this.store.arena.dataView(row);
+  }
+
+  /** What prep decides on about the node at path (one lookup, its fields read once), or null if there is none. */
+  prepFields(path: string): PrepFields | null {
+    const row = this.rows.get(path);
+    if (row === NO_ROW) return null;
     const s = this.store;
-    const row = node.row;
+    const numChildren = s.numChildren(row);
+    const createCount = s.createCount(row);
+    const f = s.fields(row);
+    return {
+      acl: s.acls[f.aclId],
+      version: f.version,
+      createCount,
+      aversion: f.aversion,
+      ephemeralOwner: f.ownerHi === 0 && f.ownerLo === 0 ? 0n : f.owner(),
+      numChildren,
+    };
+  }
+
+  /**
+   * Writes row's Stat (68 bytes, wire order) straight from the columns: no Stat object and no bigint, which a
+   * reply to every setData and getData would otherwise allocate.
+   */
+  writeStat(w: ByteWriter, row: number): void {
+    const s = this.store;
+    const n = s.numChildren(row);
+    const cversion = (s.createCount(row) * 2 - n) | 0;
+    const dataLength = Math.max(s.arena.dataLength(row), 0);
+    const f = s.fields(row); // shared scratch: read last, used at once
+    w.int64Halves(s.czxidHalves[2 * row + HI], s.czxidHalves[2 * row + LO]);
+    w.int64Halves(f.mzxidHi, f.mzxidLo);
+    w.int64Number(s.ctime[row]).int64Number(f.mtime);
+    w.int32(f.version).int32(cversion).int32(f.aversion);
+    if (isSessionOwnerHalves(f.ownerHi, f.ownerLo)) w.int64Halves(f.ownerHi, f.ownerLo);
+    else w.int64Halves(0, 0);
+    w.int32(dataLength).int32(n).int64Halves(s.pzxidHi(row), s.pzxidLo(row));
+  }
+
+  statOf(node: ZNode): Stat {
+    return this.statAt(node.row);
+  }
+
+  /** The Stat of a live row. */
+  statAt(row: number): Stat {
+    const s = this.store;
     const n = s.numChildren(row);
     const f = s.fields(row);
     const owner = f.owner();
@@ -315,20 +392,35 @@ export class DataTree {
     };
   }
 
+  /**
+   * What the last applyTxn did to the node it names (create, setData, setACL, delete): the node's row after it
+   * (NO_ROW once deleted, or for other txns), and its data length before it (-1: there was no such node, or
+   * the txn is of another kind). The write path reads these instead of looking the path up again for the
+   * reply's Stat and for quota accounting. Valid until the tree next changes.
+   */
+  touchedRow = NO_ROW;
+  touchedLengthBefore = -1;
+
   /** Applies one txn (idempotently) and reports what changed, in watch order. */
   applyTxn(header: TxnHeader, body: TxnBody, changes: TreeChange[] = []): TreeChange[] {
+    this.touchedRow = NO_ROW;
+    this.touchedLengthBefore = -1;
     switch (body.type) {
       case "create":
         this.applyCreate(header, body, changes);
         break;
-      case "delete":
-        this.deleteNode(body.path, header.zxid, changes);
+      case "delete": {
+        const row = this.rows.get(body.path);
+        if (row !== NO_ROW) this.touchedLengthBefore = Math.max(this.store.arena.dataLength(row), 0);
+        this.deleteNode(body.path, header.zxid, changes, row);
         break;
+      }
       case "setData":
         this.applySetData(header, body, changes);
         break;
       case "setACL": {
         const row = this.rows.get(body.path);
+        this.touchedRow = row;
         if (row !== NO_ROW) {
           const e = this.store.readFields(row, this.staged);
           e.aclId = this.aclIdOf(body.acl);
@@ -363,7 +455,11 @@ export class DataTree {
     if (((body.parentCreateCount - s.createCount(parentRow)) | 0) > 0) s.setCreateCount(parentRow, body.parentCreateCount);
     if (header.zxid > s.pzxid(parentRow)) s.setPzxid(parentRow, header.zxid);
     const h = this.childHash(parentRow, path);
-    if (this.rows.getChild(parentRow, h, path, path.lastIndexOf("/") + 1, path.length) !== NO_ROW) return; // replay: already in the snapshot
+    const existing = this.rows.getChild(parentRow, h, path, path.lastIndexOf("/") + 1, path.length);
+    if (existing !== NO_ROW) {
+      this.touchedRow = existing; // replay: already in the snapshot
+      return;
+    }
     const z = header.zxid;
     const row = this.insertChild(parentRow, path, h, {
       data: body.data,
@@ -379,6 +475,7 @@ export class DataTree {
       pzxid: z,
     });
     this.indexOwner(body.path, body.ephemeralOwner);
+    this.touchedRow = row;
     const acls = s.acls;
     changes.push(
       { kind: "created", path: body.path, acl: acls[s.aclId(row)] },
@@ -390,6 +487,8 @@ export class DataTree {
     const s = this.store;
     const row = this.rows.get(body.path);
     if (row === NO_ROW) return;
+    this.touchedRow = row;
+    this.touchedLengthBefore = Math.max(s.arena.dataLength(row), 0);
     const e = s.readFields(row, this.staged).setMzxid(header.zxid);
     e.version = body.version;
     e.mtime = header.timeMs;
@@ -397,9 +496,8 @@ export class DataTree {
     changes.push({ kind: "dataChanged", path: body.path, acl: s.acls[e.aclId] });
   }
 
-  private deleteNode(path: string, zxid: bigint, changes: TreeChange[]): void {
+  private deleteNode(path: string, zxid: bigint, changes: TreeChange[], row = this.rows.get(path)): void {
     const s = this.store;
-    const row = this.rows.get(path);
     if (row === NO_ROW) return;
     if (s.numChildren(row) > 0) {
       // Only during replay over a fuzzy snapshot (prep never deletes a parent): the children were created

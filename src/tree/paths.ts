@@ -6,22 +6,33 @@
 export function pathProblem(path: string, sequentialPrefix = false): string | null {
   if (path.length === 0) return "path must not be empty";
   if (path[0] !== "/") return "path must start with /";
-  if (path.length === 1) return sequentialPrefix ? null : null;
-  const checked = sequentialPrefix ? path + "1" : path;
-  if (checked.endsWith("/")) return "path must not end with /";
+  if (path.length === 1) return null;
+  // A sequential prefix is checked as if its suffix were already there (so a trailing "/" is fine).
+  const length = sequentialPrefix ? path.length + 1 : path.length;
+  if (!sequentialPrefix && path.charCodeAt(length - 1) === SLASH) return "path must not end with /";
   let segmentStart = 1;
-  for (let i = 1; i <= checked.length; i++) {
-    const c = i < checked.length ? checked.charCodeAt(i) : 0x2f;
-    if (c === 0x2f) {
-      const segment = checked.slice(segmentStart, i);
-      if (segment.length === 0) return `empty node name at index ${i}`;
-      if (segment === "." || segment === "..") return `relative path segment '${segment}'`;
+  for (let i = 1; i <= length; i++) {
+    const c = i < path.length ? path.charCodeAt(i) : i < length ? DIGIT_ONE : SLASH;
+    if (c === SLASH) {
+      const segment = i - segmentStart;
+      if (segment === 0) return `empty node name at index ${i}`;
+      if (isDots(path, segmentStart, segment)) return `relative path segment '${path.slice(segmentStart, i)}'`;
       segmentStart = i + 1;
       continue;
     }
     if (isForbiddenChar(c)) return `invalid character \\u${c.toString(16).padStart(4, "0")} at index ${i}`;
   }
   return null;
+}
+
+const SLASH = 0x2f;
+const DOT = 0x2e;
+const DIGIT_ONE = 0x31;
+
+/** Whether path[start, start + length) is "." or "..". */
+function isDots(path: string, start: number, length: number): boolean {
+  if (length === 1) return path.charCodeAt(start) === DOT;
+  return length === 2 && path.charCodeAt(start) === DOT && path.charCodeAt(start + 1) === DOT;
 }
 
 function isForbiddenChar(c: number): boolean {

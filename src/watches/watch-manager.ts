@@ -42,7 +42,8 @@ export class WatchManager {
 
   /** Fires the watches one tree change triggers; one-shot watches are consumed. Returns how many watchers fired. */
   trigger(change: TreeChange, zxid: bigint): number {
-    const targets = new Set<Watcher>();
+    // One set reused for every change (most fire no watch at all): delivering does not re-enter trigger.
+    const targets = this.targets;
     const { path } = change;
     let type: EventTypeCode;
     switch (change.kind) {
@@ -66,9 +67,17 @@ export class WatchManager {
     }
     addAll(this.persistent.get(path), targets);
     if (change.kind !== "childrenChanged" && this.recursive.size > 0) this.addRecursiveWatchers(path, targets);
-    for (const w of targets) if (this.mayDeliver(w, change.acl)) w.notify(type, path, zxid);
-    return targets.size;
+    const fired = targets.size;
+    if (fired === 0) return 0;
+    try {
+      for (const w of targets) if (this.mayDeliver(w, change.acl)) w.notify(type, path, zxid);
+    } finally {
+      targets.clear();
+    }
+    return fired;
   }
+
+  private readonly targets = new Set<Watcher>();
 
   /**
    * Recursive watches on path or any ancestor. With few recursive watches (the usual case) test each one as a

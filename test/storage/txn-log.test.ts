@@ -200,3 +200,36 @@ test('an inline fdatasync slower than the stall limit sends the next batches to 
   assert.equal(log.inlineSyncCount, 1);
   await log.close();
 });
+
+test('enqueue reports durability per batch in zxid order, and a failure once', async (t) => {
+  const dir = tmpDir(t);
+  const durable: bigint[] = [];
+  const failures: Error[] = [];
+  let log: TxnLog | null = null;
+  let release: () => void = () => undefined;
+  const allDurable = new Promise<void>((resolve) => (release = resolve));
+  log = await TxnLog.open(dir, {
+    onDurable: (batch) => {
+      durable.push(batch.lastZxid);
+      // Appends made while a batch is reported go out in the next batch.
+      if (batch.lastZxid === 100n) for (const zxid of range(101n, 150n)) log!.enqueue(zxid, payloadFor(zxid));
+      if (batch.lastZxid === 150n) release();
+    },
+    onFailure: (error) => failures.push(error),
+  });
+  for (const zxid of range(1n, 100n)) log.enqueue(zxid, payloadFor(zxid));
+  await allDurable;
+  assert.deepEqual(durable, [100n, 150n]);
+  assert.deepEqual([...log.readAfter(0n)].map((txn) => txn.zxid), range(1n, 150n));
+
+  log.roll();
+  fs.writeFileSync(path.join(dir, 'log.97'), 'squatter'); // 151 = 0x97: the new file cannot be created with 'wx'
+  log.enqueue(151n, payloadFor(151n));
+  log.enqueue(152n, payloadFor(152n));
+  await assert.rejects(log.append(153n, payloadFor(153n)), /EEXIST/);
+  log.enqueue(154n, payloadFor(154n));
+  assert.equal(failures.length, 1, 'onFailure is told once');
+  assert.match(failures[0].message, /EEXIST/);
+  assert.equal(log.lastZxid(), 150n);
+  await log.close();
+});

@@ -1,7 +1,8 @@
 /**
  * The leader's discovery and synchronisation phases, its ticks and its message dispatch.
  * Discovery: collect FOLLOWERINFO (accepted epochs) from a quorum, pick max+1, promise it ourselves, send
- * LEADERINFO, and collect a quorum of ACKEPOCH promises from participants that are not ahead of us.
+ * LEADERINFO, and collect a quorum of ACKEPOCH promises from participants that are not ahead of us. A learner
+ * that promised an epoch above the one we chose cannot join it: we start a new reign above that promise.
  * Synchronisation: sync every learner (leader-sync.ts); adopt the epoch as current once our own history is
  * durable; once a quorum acked NEWLEADER (ourselves included) the epoch is established: our whole log is
  * committed and broadcast begins (leader-broadcast.ts).
@@ -50,6 +51,8 @@ export interface LeaderState {
   /** The epoch being established, once a quorum's accepted epochs are known. */
   epoch: number | null;
   acceptedEpochs: Map<ServerId, number>;
+  /** The epoch must also exceed this: the accepted epochs of observers, which do not count towards the quorum. */
+  epochFloor: number;
   epochAcks: Set<ServerId>;
   newLeaderAcks: Set<ServerId>;
   /** Our last zxid when synchronisation began: everything up to it is committed once established. */
@@ -69,13 +72,25 @@ export interface LeaderState {
 }
 
 export function startLeading(core: Core): Transition | undefined {
-  const ls: LeaderState = {
-    phase: "discovery", startTick: core.ticks, epoch: null, acceptedEpochs: new Map([[core.id, core.acceptedEpoch]]),
-    epochAcks: new Set(), newLeaderAcks: new Set(), historyEnd: core.log.last(), handles: new Map(),
-    reserved: null, exhausted: false, pendingSyncs: [], pingRound: 0, probeWanted: false, lastForwarder: null,
-  };
+  const ls = freshReign(core);
   core.role = { kind: "leading", leader: ls };
   return maybeChooseEpoch(core, ls);
+}
+
+/** A leader's state before discovery: nothing chosen, no learner known. */
+function freshReign(core: Core): LeaderState {
+  return {
+    phase: "discovery", startTick: core.ticks, epoch: null, acceptedEpochs: new Map([[core.id, core.acceptedEpoch]]),
+    epochFloor: 0, epochAcks: new Set(), newLeaderAcks: new Set(), historyEnd: core.log.last(), handles: new Map(),
+    reserved: null, exhausted: false, pendingSyncs: [], pingRound: 0, probeWanted: false, lastForwarder: null,
+  };
+}
+
+function newHandle(core: Core, id: ServerId, observer: boolean): LearnerHandle {
+  return {
+    id, observer, stage: "info", lastZxid: 0n, baseZxid: 0n, newLeaderZxid: null, synced: false,
+    ackedZxid: null, sentZxid: 0n, commitToldZxid: 0n, echoedRound: 0, heardTick: core.ticks,
+  };
 }
 
 export function leaderStep(core: Core, ls: LeaderState, from: ServerId, msg: ZabMessage): Transition | undefined {
@@ -110,28 +125,51 @@ export function leaderStep(core: Core, ls: LeaderState, from: ServerId, msg: Zab
 
 function onLearnerInfo(core: Core, ls: LeaderState, from: ServerId, observer: boolean, acceptedEpoch: number): Transition | undefined {
   if (observer !== core.quorum.isObserver(from)) return undefined; // its role disagrees with our configuration
-  const handle: LearnerHandle = {
-    id: from, observer, stage: "info", lastZxid: 0n, baseZxid: 0n, newLeaderZxid: null, synced: false,
-    ackedZxid: null, sentZxid: 0n, commitToldZxid: 0n, echoedRound: 0, heardTick: core.ticks,
-  };
+  if (ls.epoch !== null && acceptedEpoch > ls.epoch) return startReignAbove(core, ls, from, observer, acceptedEpoch);
+  const handle = newHandle(core, from, observer);
   ls.handles.set(from, handle); // a (re)join replaces whatever we knew of this learner
   if (ls.epoch !== null) {
     sendLeaderInfo(core, ls, handle);
     return undefined;
   }
-  if (!observer) ls.acceptedEpochs.set(from, acceptedEpoch);
+  if (observer) ls.epochFloor = Math.max(ls.epochFloor, acceptedEpoch);
+  else ls.acceptedEpochs.set(from, acceptedEpoch);
   return maybeChooseEpoch(core, ls);
 }
 
 function maybeChooseEpoch(core: Core, ls: LeaderState): Transition | undefined {
   if (ls.epoch !== null || !core.quorum.hasQuorum(ls.acceptedEpochs.keys())) return undefined;
-  const epoch = Math.max(...ls.acceptedEpochs.values()) + 1;
+  return chooseEpoch(core, ls, Math.max(ls.epochFloor, ...ls.acceptedEpochs.values()) + 1);
+}
+
+function chooseEpoch(core: Core, ls: LeaderState, epoch: number): Transition | undefined {
   if (epoch > EPOCH_MAX) return { to: "looking", reason: "epoch space exhausted" };
   ls.epoch = epoch;
   acceptEpoch(core, epoch, core.id);
   ls.epochAcks.add(core.id);
   for (const handle of ls.handles.values()) if (handle.stage === "info") sendLeaderInfo(core, ls, handle);
   return maybeStartSync(core, ls);
+}
+
+/**
+ * Learner `from` promised an epoch above ours to a candidate that never established it (often to itself, as a
+ * candidate whose only voter crashed before its LEADERINFO arrived). It must refuse our epoch, as ZooKeeper's
+ * learner does ("leader epoch is less than accepted epoch"); ZooKeeper then leaves it out until the next
+ * election, which only a failure or an exhausted zxid counter brings. Instead we start our leadership over under
+ * an epoch above that promise, inviting every learner we know (a follower takes our LEADERINFO of a later epoch
+ * as a new reign and syncs again): no election, and no promise broken. It is a discovery like any other, and as
+ * safe: the epoch is established only by a quorum of fresh promises from participants not ahead of us, and our
+ * whole log, everything committed so far included, is its initial history. It needs no quorum of FOLLOWERINFOs
+ * first: our followers accepted exactly our old epoch, and a learner above the new one starts another reign.
+ * Each reign is above every promise reported so far, so a repeated or late FOLLOWERINFO starts none.
+ */
+function startReignAbove(core: Core, ls: LeaderState, from: ServerId, observer: boolean, promised: number): Transition | undefined {
+  const invited = new Map([...ls.handles.values()].map((h) => [h.id, h.observer]));
+  invited.set(from, observer);
+  Object.assign(ls, freshReign(core)); // pending syncs and forwarded work end with the old reign (roleChanged says so)
+  for (const [id, isObserver] of invited) ls.handles.set(id, newHandle(core, id, isObserver));
+  core.statusReason = `learner ${from} promised epoch ${promised}: a new reign above it`;
+  return chooseEpoch(core, ls, Math.max(core.acceptedEpoch, promised) + 1);
 }
 
 function sendLeaderInfo(core: Core, ls: LeaderState, handle: LearnerHandle): void {
@@ -161,22 +199,28 @@ function maybeStartSync(core: Core, ls: LeaderState): Transition | undefined {
   return maybeEstablish(core, ls);
 }
 
-/**
- * The epoch is established once a quorum acked NEWLEADER, ourselves included once our history is durable.
- * Like a learner, we adopt the epoch as current only then (see maybeAckNewLeader in learner.ts for why).
- */
+/** The epoch is established once a quorum acked NEWLEADER, ourselves included once our history is durable. */
 export function maybeEstablish(core: Core, ls: LeaderState): Transition | undefined {
   if (ls.phase !== "sync" || ls.epoch === null) return undefined;
   const acks = [...ls.newLeaderAcks];
-  if (core.persistedZxid >= ls.historyEnd) {
-    adoptCurrentEpoch(core, ls.epoch);
-    acks.push(core.id);
-  }
+  if (maybeAdoptEpoch(core, ls)) acks.push(core.id);
   if (!core.quorum.hasQuorum(acks)) return undefined;
   ls.phase = "broadcast";
   raiseCommit(core, ls.historyEnd);
   for (const handle of ls.handles.values()) if (handle.synced) sendUpToDate(core, ls, handle);
   return undefined;
+}
+
+/**
+ * Like a learner, we adopt the epoch as current once our history is durable, never earlier (see maybeAckNewLeader
+ * in learner.ts for why); true once done. Followers alone may establish the epoch before our fsync finishes: then
+ * this happens in broadcast. Otherwise our currentEpoch would lag behind our history all reign long, and a
+ * follower that adopted the epoch would look ahead of us in LEADERINFO: it would refuse us on every rejoin.
+ */
+function maybeAdoptEpoch(core: Core, ls: LeaderState): boolean {
+  if (ls.epoch === null || ls.phase === "discovery" || core.persistedZxid < ls.historyEnd) return false;
+  adoptCurrentEpoch(core, ls.epoch);
+  return true;
 }
 
 function sendUpToDate(core: Core, ls: LeaderState, handle: LearnerHandle): void {
@@ -205,6 +249,7 @@ function onAck(core: Core, ls: LeaderState, from: ServerId, zxid: bigint): Trans
 export function leaderPersisted(core: Core, ls: LeaderState): Transition | undefined {
   if (ls.phase === "sync") return maybeEstablish(core, ls);
   if (ls.phase === "broadcast") {
+    maybeAdoptEpoch(core, ls);
     advanceCommit(core, ls);
     sendLeaderAcks(core, ls);
   }

@@ -1,8 +1,10 @@
 /**
  * A learner (follower or observer) joining its leader: FOLLOWERINFO/OBSERVERINFO → LEADERINFO (promise the
- * epoch durably; a participant more recent than the leader refuses and asks again later) → ACKEPOCH → DIFF, TRUNC
+ * epoch durably; a participant more recent than the leader refuses and asks again later; a learner that promised
+ * a later epoch refuses too, and its leader starts a new reign above that promise) → ACKEPOCH → DIFF, TRUNC
  * or SNAP computed against the last zxid we reported → chained PROPOSALs → NEWLEADER → once the log is
  * durable up to it: adopt the epoch as current (durably) and ACK → UPTODATE → broadcast (learner-broadcast.ts).
+ * In broadcast, a LEADERINFO of a later epoch from our leader is its new reign: we go through it all again.
  * Messages may be lost, repeated or reordered: anything that does not fit our phase is ignored, a gap in the
  * stream makes us rejoin (start over with the same leader), silence makes us look for a leader again.
  */
@@ -109,11 +111,17 @@ export function learnerStep(core: Core, ls: LearnerState, from: ServerId, msg: Z
 }
 
 function onLeaderInfo(core: Core, ls: LearnerState, msg: Extract<ZabMessage, { kind: "leaderInfo" }>): Transition | undefined {
-  if (ls.phase === "broadcast") return undefined; // a stale repeat
+  if (ls.phase === "broadcast") {
+    if (ls.epoch !== null && msg.epoch <= ls.epoch) return undefined; // a stale repeat
+    // Our leader started a new reign (leader.ts, startReignAbove): join it like a fresh leader, within initLimit.
+    Object.assign(ls, { joinTick: core.ticks, ackedZxid: null, leaderDurableZxid: 0n, touches: [] } satisfies Partial<LearnerState>);
+    core.statusReason = `leader ${ls.leader} starts epoch ${msg.epoch}`;
+  }
   const refusal = refuseLeader(core, ls, msg);
   if (refusal !== null) {
-    // Wait in discovery and ask again next tick (joinTick bounds it): going back to election at once would
-    // only make us rejoin this same leader through its followers' answers, as fast as messages fly.
+    // Wait in discovery and ask again next tick (joinTick bounds it): our FOLLOWERINFO tells the leader our
+    // accepted epoch, and one below it starts a new reign above it; going back to election at once would only
+    // make us rejoin this same leader through its followers' answers, as fast as messages fly.
     Object.assign(ls, { phase: "discovery", epoch: null } satisfies Partial<LearnerState>);
     core.statusReason = refusal;
     return undefined;

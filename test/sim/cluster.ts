@@ -3,6 +3,7 @@
  * checker. Tests drive it by hand (tick, stabilize, crash, cut: transcript style); the randomized simulator
  * drives the same object from a seed. Everything random comes from the cluster's Prng.
  */
+import assert from "node:assert/strict";
 import { formatMessage, type Entry, type Member, type PeerStatus, type ServerId, type ZabMessage } from "../../src/zab/index.js";
 import { Checker } from "./checker.js";
 import { NO_FAULTS, SimNetwork } from "./network.js";
@@ -291,6 +292,18 @@ export class Cluster {
     }
     this.node(id).drain();
     return payload;
+  }
+
+  /** `count` writes at server `id`, each of which it must accept, then stabilize(); returns their payloads. */
+  writes(id: ServerId, count: number): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const payload = this.write(id);
+      assert.ok(payload !== null, `server ${id} refused a write`);
+      out.push(payload);
+    }
+    this.stabilize();
+    return out;
   }
 
   /** A client sync at server `id`: completes once it applied every write acknowledged before now. */

@@ -16,16 +16,6 @@ function only<K extends ZabMessage["kind"]>(c: Cluster, kind: K, to: number, sin
   return found[0].msg as Msg<K>;
 }
 
-function writes(c: Cluster, at: number, count: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const payload = c.write(at);
-    assert.ok(payload !== null, `server ${at} refused a write`);
-    out.push(payload);
-  }
-  c.stabilize();
-  return out;
-}
 
 function zx(epoch: number, counter: number): bigint {
   return makeZxid(epoch, counter);
@@ -40,9 +30,9 @@ function elected(c: Cluster, voters: number): Cluster {
 
 test("DIFF: a follower that missed writes gets exactly the missing entries", () => {
   const c = elected(new Cluster({ voters: 3, recordDeliveries: true }), 3);
-  writes(c, 3, 2);
+  c.writes(3, 2);
   c.crash(1);
-  writes(c, 2, 3); // forwarded by 2, committed by 2 and 3
+  c.writes(2, 3); // forwarded by 2, committed by 2 and 3
   const since = c.now;
   c.start(1);
   c.tickAndSettle(3);
@@ -57,14 +47,14 @@ test("DIFF: a follower that missed writes gets exactly the missing entries", () 
 
 test("TRUNC: proposals a partitioned leader logged alone are dropped when it rejoins", () => {
   const c = elected(new Cluster({ voters: 3, recordDeliveries: true }), 3);
-  const committed = writes(c, 3, 2);
+  const committed = c.writes(3, 2);
   c.isolate(3);
-  const orphans = writes(c, 3, 2); // logged by 3 only, never committed
+  const orphans = c.writes(3, 2); // logged by 3 only, never committed
   assert.equal(c.node(3).disk.lastZxid(), zx(1, 4));
   c.tickAndSettle(8);
   assert.equal(c.leader()?.id, 2, "1 and 2 elect 2 after syncLimit ticks of silence");
   assert.equal(c.status(3)?.role, "looking", "3 stepped down: no quorum");
-  const fresh = writes(c, 1, 2);
+  const fresh = c.writes(1, 2);
   c.heal();
   const since = c.now;
   c.tickAndSettle(4);
@@ -81,11 +71,11 @@ test("TRUNC: proposals a partitioned leader logged alone are dropped when it rej
 
 test("TRUNC below what a replaying server applied makes it rebuild its state", () => {
   const c = elected(new Cluster({ voters: 3, recordDeliveries: true }), 3);
-  writes(c, 3, 2);
+  c.writes(3, 2);
   c.isolate(3);
-  writes(c, 3, 3);
+  c.writes(3, 3);
   c.tickAndSettle(8);
-  writes(c, 2, 1);
+  c.writes(2, 1);
   c.crash(3);
   c.heal();
   c.start(3, "replay"); // ZooKeeper-style recovery: the orphans are applied again at start-up
@@ -99,9 +89,9 @@ test("TRUNC below what a replaying server applied makes it rebuild its state", (
 test("SNAP: a follower behind the leader's compacted log gets a snapshot in chunks, then the rest", () => {
   const c = elected(new Cluster({ voters: 3, recordDeliveries: true, snapshotEvery: 4, snapshotRetain: 0,
     tuning: { snapshotChunkBytes: 64 } }), 3);
-  writes(c, 3, 1);
+  c.writes(3, 1);
   c.crash(1);
-  writes(c, 3, 9);
+  c.writes(3, 9);
   assert.ok(c.node(3).disk.baseZxid() > zx(1, 1), "the leader compacted its log past server 1's position");
   const since = c.now;
   c.start(1);
@@ -118,7 +108,7 @@ test("SNAP: a follower behind the leader's compacted log gets a snapshot in chun
 test("SNAP: a follower further behind than diffEntriesMax gets a snapshot even if the log has the entries", () => {
   const c = elected(new Cluster({ voters: 3, recordDeliveries: true, tuning: { diffEntriesMax: 3 } }), 3);
   c.crash(1);
-  writes(c, 3, 5);
+  c.writes(3, 5);
   const since = c.now;
   c.start(1);
   c.tickAndSettle(3);
@@ -126,7 +116,7 @@ test("SNAP: a follower further behind than diffEntriesMax gets a snapshot even i
   assert.equal(c.delivered({ kind: "diff", to: 1, since }).length, 0);
   assert.ok(c.converged());
   c.crash(2);
-  writes(c, 3, 2);
+  c.writes(3, 2);
   const later = c.now;
   c.start(2);
   c.tickAndSettle(3);
@@ -155,7 +145,7 @@ test("SNAP instead of TRUNC when the learner cannot truncate that far (its snaps
 
 test("a dead leader's proposal that a quorum logged is committed by the next leader", () => {
   const c = elected(new Cluster({ voters: 3, recordDeliveries: true }), 3);
-  writes(c, 3, 1);
+  c.writes(3, 1);
   c.network.cutOneWay(1, 3);
   c.network.cutOneWay(2, 3); // 1 and 2 log the next proposal, but their acks never reach 3
   c.setFsyncDelay(3, [10_000, 10_000]); // and 3's own copy is not durable, so no LEADERACK tells them it is
@@ -176,13 +166,13 @@ test("a dead leader's proposal that a quorum logged is committed by the next lea
 
 test("a learner that was offline during a whole epoch catches up across epochs", () => {
   const c = elected(new Cluster({ voters: 3, recordDeliveries: true }), 3);
-  writes(c, 3, 2);
+  c.writes(3, 2);
   c.crash(1);
   c.crash(3);
   c.start(1); // 1 and 2 form epoch 2 without 3, once 2 notices its leader is gone
   c.tickAndSettle(10);
   assert.equal(c.leader()?.id, 2);
-  writes(c, 2, 3);
+  c.writes(2, 3);
   c.start(3);
   c.tickAndSettle(3);
   assert.equal(c.status(3)?.leader, 2);
@@ -194,7 +184,7 @@ test("a learner that was offline during a whole epoch catches up across epochs",
 test("a follower adopts the new epoch only once its synced log is durable (ZOOKEEPER-3911)", () => {
   const c = elected(new Cluster({ voters: 3 }), 3);
   c.crash(1);
-  writes(c, 3, 3); // committed by 2 and 3
+  c.writes(3, 3); // committed by 2 and 3
   c.crash(3);
   c.setFsyncDelay(1, [1000, 1000]);
   c.start(1);

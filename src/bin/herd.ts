@@ -11,6 +11,7 @@
 import { createLogger, type LogLevel } from "../base/logger.js";
 import { ConfigError, defaultServerConfig, loadServerConfig, type ServerConfig } from "../config/server-config.js";
 import { HerdServer } from "../runtime/herd-server.js";
+import { applyServerProcessTuning } from "./process-tuning.js";
 
 const USAGE = `usage: herd server [--config zoo.cfg] [--log-level debug|info|warn|error] [--log-format text|json|auto]
   Starts a standalone Herd server. Without --config it listens on 127.0.0.1:2181 with data under ./data.
@@ -58,6 +59,11 @@ async function main(argv: string[]): Promise<number> {
   }
   for (const key of config.unknownKeys) logger.warn(`unknown configuration key '${key}' ignored`);
   for (const warning of config.warnings) logger.warn(warning);
+
+  // Before the server loads its tree: a process that serves keeps its memory in check (process-tuning.ts).
+  const tuning = applyServerProcessTuning();
+  if (tuning.youngGenerationBytesMax === null) logger.debug("young generation sized by node flags; no cap");
+  else logger.debug(`young generation capped at ${tuning.youngGenerationBytesMax / (1024 * 1024)} MiB`);
 
   let server: HerdServer;
   try {

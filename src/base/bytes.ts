@@ -215,6 +215,14 @@ export class ByteWriter {
     return this;
   }
 
+  /** n zero bytes. */
+  zeros(n: number): this {
+    this.ensure(n);
+    this.buf.fill(0, this.offset, this.offset + n);
+    this.offset += n;
+    return this;
+  }
+
   raw(bytes: Buffer): this {
     this.ensure(bytes.length);
     bytes.copy(this.buf, this.offset);

@@ -365,10 +365,19 @@ export type MultiResult =
   | { type: typeof OpCode.getChildren; children: string[] }
   | { type: typeof OpCode.error; err: number };
 
+/** A multi result's header: its op type, "not done", and its error code (0 but for an error result). */
+export function writeMultiHeader(w: ByteWriter, type: number, err = 0): ByteWriter {
+  return w.int32(type).bool(false).int32(err);
+}
+
+/** The header that ends a multi response. */
+export function writeMultiEnd(w: ByteWriter): void {
+  w.int32(-1).bool(true).int32(-1);
+}
+
 export function writeMultiResponse(w: ByteWriter, results: readonly MultiResult[]): void {
   for (const res of results) {
-    const err = res.type === OpCode.error ? res.err : 0;
-    w.int32(res.type).bool(false).int32(err);
+    writeMultiHeader(w, res.type, res.type === OpCode.error ? res.err : 0);
     switch (res.type) {
       case OpCode.create:
         w.ustring(res.path);
@@ -395,7 +404,7 @@ export function writeMultiResponse(w: ByteWriter, results: readonly MultiResult[
         break;
     }
   }
-  w.int32(-1).bool(true).int32(-1);
+  writeMultiEnd(w);
 }
 
 export function readMultiResponse(r: ByteReader): MultiResult[] {

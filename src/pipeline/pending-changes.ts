@@ -21,8 +21,13 @@ interface ChangeRecord {
 
 export class PendingChanges implements NodeView {
   private readonly records = new Map<string, ChangeRecord>();
-  /** Paths written per zxid, in zxid order, so applying a txn drops exactly its records. */
-  private readonly byZxid: { zxid: bigint; paths: string[] }[] = [];
+  /**
+   * Every record ever added and not yet retired, in zxid order, as a queue in two parallel arrays (from `head`)
+   * so that applying a txn drops exactly its records, and a write allocates no queue entry of its own.
+   */
+  private queuePaths: string[] = [];
+  private queueZxids: bigint[] = [];
+  private head = 0;
   /** Records ever added, and ever retired because their txn applied (ZooKeeper's outstanding_changes_* metrics). */
   queuedTotal = 0;
   removedTotal = 0;
@@ -38,20 +43,24 @@ export class PendingChanges implements NodeView {
   record(path: string, zxid: bigint, state: NodeState | null): void {
     this.records.set(path, { zxid, state });
     this.queuedTotal++;
-    const last = this.byZxid[this.byZxid.length - 1];
-    if (last !== undefined && last.zxid === zxid) last.paths.push(path);
-    else this.byZxid.push({ zxid, paths: [path] });
+    this.queuePaths.push(path);
+    this.queueZxids.push(zxid);
   }
 
   /** The txn with this zxid (and everything before it) is now in the tree. */
   applied(zxid: bigint): void {
-    while (this.byZxid.length > 0 && this.byZxid[0].zxid <= zxid) {
-      const entry = this.byZxid.shift()!;
-      this.removedTotal += entry.paths.length;
-      for (const path of entry.paths) {
-        if (this.records.get(path)?.zxid === entry.zxid) this.records.delete(path);
-      }
+    const paths = this.queuePaths;
+    const zxids = this.queueZxids;
+    let head = this.head;
+    while (head < paths.length && zxids[head] <= zxid) {
+      const path = paths[head];
+      if (this.records.get(path)?.zxid === zxids[head]) this.records.delete(path);
+      this.removedTotal++;
+      head++;
     }
+    this.head = head;
+    if (head === paths.length) this.clearQueue();
+    else if (head >= 1024 && head * 2 >= paths.length) this.compactQueue();
   }
 
   /** Every pending record, for closeSession to find ephemerals created by not-yet-applied txns. */
@@ -62,29 +71,52 @@ export class PendingChanges implements NodeView {
   /** Forgets every outstanding change (after a role change or a state reload: nothing pending survives). */
   clear(): void {
     this.records.clear();
-    this.byZxid.length = 0;
+    this.clearQueue();
   }
 
   size(): number {
     return this.records.size;
   }
+
+  private clearQueue(): void {
+    this.queuePaths.length = 0;
+    this.queueZxids.length = 0;
+    this.head = 0;
+  }
+
+  private compactQueue(): void {
+    this.queuePaths = this.queuePaths.slice(this.head);
+    this.queueZxids = this.queueZxids.slice(this.head);
+    this.head = 0;
+  }
 }
 
 /** A multi's private view: changes become visible to others only if every sub-op succeeds. */
 export class ScratchView implements NodeView {
-  readonly changes = new Map<string, NodeState | null>();
+  /** Each changed path's index in paths/states (a multi's few paths, kept in arrays so commitTo allocates nothing). */
+  private readonly index = new Map<string, number>();
+  private readonly paths: string[] = [];
+  private readonly states: (NodeState | null)[] = [];
 
   constructor(private readonly base: NodeView) {}
 
   lookup(path: string): NodeState | null {
-    return this.changes.has(path) ? this.changes.get(path)! : this.base.lookup(path);
+    const i = this.index.get(path);
+    return i === undefined ? this.base.lookup(path) : this.states[i];
   }
 
   record(path: string, _zxid: bigint, state: NodeState | null): void {
-    this.changes.set(path, state);
+    const i = this.index.get(path);
+    if (i !== undefined) {
+      this.states[i] = state;
+      return;
+    }
+    this.index.set(path, this.paths.length);
+    this.paths.push(path);
+    this.states.push(state);
   }
 
   commitTo(view: NodeView, zxid: bigint): void {
-    for (const [path, state] of this.changes) view.record(path, zxid, state);
+    for (let i = 0; i < this.paths.length; i++) view.record(this.paths[i], zxid, this.states[i]);
   }
 }

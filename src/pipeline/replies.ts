@@ -3,8 +3,9 @@ import { ByteWriter } from "../base/bytes.js";
 import { Xid } from "../jute/codes.js";
 import { writeReplyHeader, writeWatcherEvent } from "../jute/records.js";
 
-export function replyFrame(xid: number, zxid: bigint, err: number, body?: (w: ByteWriter) => void): Buffer {
-  const w = new ByteWriter(body ? 128 : 20);
+/** `bytesHint`: the frame's expected size, when a body may be larger than usual (saves regrowing the buffer). */
+export function replyFrame(xid: number, zxid: bigint, err: number, body?: (w: ByteWriter) => void, bytesHint = 128): Buffer {
+  const w = new ByteWriter(body ? bytesHint : 20);
   const at = w.beginFrame();
   writeReplyHeader(w, { xid, zxid, err });
   if (body && err === 0) body(w);

@@ -29,7 +29,7 @@ import type { ServerConfig } from "../config/server-config.js";
 import { readTlsSettings } from "../config/tls-config.js";
 import { Connection } from "./connection.js";
 import { Persistence } from "./persistence.js";
-import { applyTxn, buildWriteReply, type WriteOrigin } from "./write-replies.js";
+import { applyTxn, buildWriteReply, type AppliedOp, type WriteOrigin } from "./write-replies.js";
 import { decodeIntent, encodeIntent, type WriteIntent } from "./write-intent.js";
 import { EnsembleDriver } from "./ensemble-driver.js";
 import type { RoleChange } from "../zab/index.js";
@@ -874,7 +874,7 @@ export class HerdServer {
    * the reply to the local client that asked for it, if it is connected here.
    */
   applyCommitted(txn: Txn): void {
-    const results = applyTxn(this.tree, txn, (op, before, row) => this.accountQuota(op, before, row));
+    const results = applyTxn(this.tree, txn, this.accountQuota);
     this.pending.applied(txn.header.zxid);
     for (const change of results.changes) this.metrics.recordWatchTrigger(change.kind, this.watches.trigger(change, txn.header.zxid));
     this.metrics.recordApplied(txn.header.timeMs);
@@ -888,15 +888,16 @@ export class HerdServer {
   }
 
   /** Keeps quota usage and the zookeeper_stats nodes current as txns apply (on every server alike). */
-  private accountQuota(op: TxnBody, before: ReadonlyMap<string, number>, row: number): void {
-    recordWriteSizes(this.metrics, op, before, row);
-    let writes: QuotaStatsWrite[] = [];
+  private readonly accountQuota = (applied: Readonly<AppliedOp>): void => {
+    recordWriteSizes(this.metrics, applied);
+    const { op, row, lengthBefore } = applied;
+    let writes: readonly QuotaStatsWrite[] = NO_QUOTA_WRITES;
     if (op.type === "create" && row !== NO_ROW) writes = this.quotas.created(op.path, op.data);
-    else if (op.type === "delete" && before.has(op.path)) writes = this.quotas.deleted(op.path, before.get(op.path)!);
-    else if (op.type === "setData" && before.has(op.path)) writes = this.quotas.dataChanged(op.path, before.get(op.path)!, op.data);
-    else if (op.type === "closeSession") for (const [p, length] of before) writes.push(...this.quotas.deleted(p, length));
+    else if (op.type === "delete" && lengthBefore >= 0) writes = this.quotas.deleted(op.path, lengthBefore);
+    else if (op.type === "setData" && lengthBefore >= 0) writes = this.quotas.dataChanged(op.path, lengthBefore, op.data);
+    else if (op.type === "closeSession") writes = applied.closed.flatMap(([p, length]) => this.quotas.deleted(p, length));
     this.storeQuotaStats(writes);
-  }
+  };
 
   /** Stats nodes are kept by the server itself: their data changes without a version or mzxid bump. */
   private storeQuotaStats(writes: readonly QuotaStatsWrite[]): void {
@@ -1075,6 +1076,8 @@ function addX509Identity(conn: Connection, socket: tls.TLSSocket, superUser: str
   conn.addId({ scheme: "x509", id: subject });
   if (superUser !== null && subject === superUser) conn.isSuper = true;
 }
+
+const NO_QUOTA_WRITES: readonly QuotaStatsWrite[] = [];
 
 const WRITE_OPCODES: ReadonlySet<number> = new Set([
   OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTTL, OpCode.delete, OpCode.setData, OpCode.setACL, OpCode.multi,

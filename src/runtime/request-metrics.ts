@@ -7,8 +7,8 @@
 import type { ServerMetrics } from "../admin/metrics.js";
 import type { ReadRequest } from "../pipeline/reads.js";
 import type { DataTree } from "../tree/data-tree.js";
-import type { TxnBody } from "../tree/txn.js";
 import { NO_ROW } from "../tree/node-store.js";
+import type { AppliedOp } from "./write-replies.js";
 
 /** A read that succeeded: getData, exists and getChildren count, and each getData/getChildren of a multiRead. */
 export function recordReadSizes(metrics: ServerMetrics, tree: DataTree, req: ReadRequest): void {
@@ -36,22 +36,22 @@ function recordNodeRead(metrics: ServerMetrics, tree: DataTree, isData: boolean,
 }
 
 /**
- * One applied (sub-)op, with the data lengths its nodes had before and its row after (applyTxn's observer): creates and setData count
- * their data, deletes (also a closed session's ephemerals) count the path alone.
+ * One applied (sub-)op (applyTxn's observer): creates and setData count their data, deletes (also a closed
+ * session's ephemerals) count the path alone.
  */
-export function recordWriteSizes(metrics: ServerMetrics, op: TxnBody, dataBefore: ReadonlyMap<string, number>, row: number): void {
+export function recordWriteSizes(metrics: ServerMetrics, { op, row, lengthBefore, closed }: Readonly<AppliedOp>): void {
   switch (op.type) {
     case "create":
       if (row !== NO_ROW) metrics.recordWrite(op.path, op.data?.length ?? 0);
       return;
     case "setData":
-      if (dataBefore.has(op.path)) metrics.recordWrite(op.path, op.data?.length ?? 0);
+      if (lengthBefore >= 0) metrics.recordWrite(op.path, op.data?.length ?? 0);
       return;
     case "delete":
-      if (dataBefore.has(op.path)) metrics.recordWrite(op.path, 0);
+      if (lengthBefore >= 0) metrics.recordWrite(op.path, 0);
       return;
     case "closeSession":
-      for (const path of dataBefore.keys()) metrics.recordWrite(path, 0);
+      for (const [path] of closed) metrics.recordWrite(path, 0);
       return;
     default:
       return;

@@ -130,3 +130,43 @@ test("ScratchView: reads through to its base, keeps its writes private until com
   shared.applied(2n);
   assert.equal(shared.size(), 0);
 });
+
+test("a long pipeline: records of thousands of txns retire in order as they apply, with the counters exact", () => {
+  const view = new PendingChanges(treeWithA());
+  // 5,000 txns in flight, each recording its own path and rewriting a shared one; applied in uneven steps, so
+  // the queue is compacted partway (more than 1,024 retired with most still waiting) and again at the end.
+  for (let z = 1; z <= 5000; z++) {
+    view.record(`/n${z}`, BigInt(z), state(0));
+    view.record("/shared", BigInt(z), state(z));
+  }
+  assert.equal(view.size(), 5001);
+  const steps = [1, 700, 1500, 1501, 2999, 4999, 5000];
+  for (const upTo of steps) {
+    view.applied(BigInt(upTo));
+    assert.equal(view.size(), 5000 - upTo + (upTo < 5000 ? 1 : 0), `after applying up to ${upTo}`);
+    assert.equal(view.lookup(`/n${upTo}`), null, `/n${upTo} retired`);
+    if (upTo < 5000) {
+      assert.equal(view.lookup(`/n${upTo + 1}`)!.version, 0, `/n${upTo + 1} still pending`);
+      assert.equal(view.lookup("/shared")!.version, 5000, "the latest record of /shared survives earlier zxids");
+    }
+  }
+  assert.equal(view.queuedTotal, 10000);
+  assert.equal(view.removedTotal, 10000);
+  view.record("/after", 5001n, state(0));
+  view.applied(5001n);
+  assert.equal(view.size(), 0, "the queue still works once drained");
+});
+
+test("ScratchView: a path recorded twice in one multi commits its last state once", () => {
+  const tree = treeWithA();
+  const shared = new PendingChanges(tree);
+  const scratch = new ScratchView(shared);
+  scratch.record("/m", 9n, state(0));
+  scratch.record("/a", 9n, state(2));
+  scratch.record("/m", 9n, null);
+  assert.equal(scratch.lookup("/m"), null);
+  assert.equal(scratch.lookup("/a")!.version, 2);
+  scratch.commitTo(shared, 9n);
+  assert.deepEqual([...shared.entries()].map(([p, r]) => [p, r.state === null ? null : r.state.version]), [["/m", null], ["/a", 2]]);
+  assert.equal(shared.queuedTotal, 2);
+});

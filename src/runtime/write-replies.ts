@@ -86,7 +86,7 @@ function applyOne(tree: DataTree, txn: Txn, op: TxnBody, changes: TreeChange[], 
   // One record for every op (the observer must not keep it), so telling it allocates nothing.
   appliedScratch.op = op;
   appliedScratch.row = row;
-  appliedScratch.lengthBefore = op.type === "setData" || op.type === "delete" ? tree.touchedLengthBefore : -1;
+  appliedScratch.lengthBefore = tree.touchedLengthBefore; // -1 but after a setData or delete of an existing node
   appliedScratch.closed = closed;
   observe(appliedScratch);
   return row;
@@ -134,7 +134,8 @@ export function buildWriteReply(tree: DataTree, txn: Txn, origin: WriteOrigin, r
       return replyFrame(xid, zxid, 0, writeStat0);
     case "multi": {
       const ops = (body as Extract<TxnBody, { type: "multi" }>).ops;
-      const bytesHint = 32 + ops.length * (MULTI_HEADER_BYTES + STAT_BYTES) + (ops.length > 0 && ops[0].type === "create" ? ops.length * 2 * ops[0].path.length : 0);
+      // Room for a header and a Stat per result; a create's path, when there is one, regrows the buffer.
+      const bytesHint = 32 + ops.length * (MULTI_HEADER_BYTES + STAT_BYTES);
       return replyFrame(xid, zxid, 0, (w) => writeMultiWriteResults(w, req.ops, ops, result.stats), bytesHint);
     }
     case "delete":
